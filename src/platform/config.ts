@@ -1,0 +1,99 @@
+// The one place that reads configuration: environment variables, optionally over a JSON file
+// (PARASOL_CONFIG), validated with zod so that a bad value is named at start-up.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
+    .optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  psa: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535).default(8443),
+      /** Plain HTTP, only when explicitly enabled for local use (PSA-7). */
+      allowHttp: booleanFromEnv.default(false),
+      /** The company id members put before their public key (`companyId+publicKey`). */
+      companyId: z.string().min(1).max(50).default('parasol'),
+      companyName: z.string().min(1).default('Parasol PSA'),
+      codebase: z
+        .string()
+        .regex(/^[A-Za-z0-9_.]+$/)
+        .default('v4_6_release'),
+      /** Requests per minute per (company, public key) before 429. */
+      rateLimitPerMinute: z.coerce.number().int().min(1).default(1000),
+      tlsCertFile: z.string().optional(),
+      tlsKeyFile: z.string().optional(),
+      /** Public origin used in Link headers and `_info` hrefs; derived from host/port when absent. */
+      publicUrl: z.string().url().optional(),
+    })
+    .default({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function fromEnv(env: Env): Record<string, unknown> {
+  const psa: Record<string, unknown> = {};
+  const map: Array<[string, string]> = [
+    ['PSA_HOST', 'host'],
+    ['PSA_PORT', 'port'],
+    ['PSA_ALLOW_HTTP', 'allowHttp'],
+    ['PSA_COMPANY_ID', 'companyId'],
+    ['PSA_COMPANY_NAME', 'companyName'],
+    ['PSA_CODEBASE', 'codebase'],
+    ['PSA_RATE_LIMIT_PER_MINUTE', 'rateLimitPerMinute'],
+    ['PSA_TLS_CERT_FILE', 'tlsCertFile'],
+    ['PSA_TLS_KEY_FILE', 'tlsKeyFile'],
+    ['PSA_PUBLIC_URL', 'publicUrl'],
+  ];
+  for (const [name, key] of map) if (env[name] !== undefined && env[name] !== '') psa[key] = env[name];
+  const out: Record<string, unknown> = {};
+  if (env.PARASOL_DATA_DIR) out.dataDir = env.PARASOL_DATA_DIR;
+  if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
+  if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
+  if (Object.keys(psa).length > 0) out.psa = psa;
+  return out;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      b && typeof b === 'object' && !Array.isArray(b) && v && typeof v === 'object' && !Array.isArray(v)
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Loads configuration: file (if PARASOL_CONFIG names one) < environment < explicit overrides. */
+export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Config {
+  let file: Record<string, unknown> = {};
+  if (env.PARASOL_CONFIG) {
+    try {
+      file = JSON.parse(readFileSync(env.PARASOL_CONFIG, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`configuration file ${env.PARASOL_CONFIG}: ${(e as Error).message}`);
+    }
+  }
+  const parsed = configSchema.safeParse(merge(merge(file, fromEnv(env)), overrides));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}

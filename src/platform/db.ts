@@ -1,0 +1,72 @@
+// Storage: Kysely over SQLite (embedded default, a file under the data folder) or PostgreSQL
+// (DATABASE_URL). Both run the same numbered migrations.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './db-types.js';
+import { migrateToLatest } from './migrate.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Storage {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** A human-readable description without credentials, for start-up lines. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  migrate?: boolean;
+}
+
+// PostgreSQL returns int8 (count(*)) and numeric as strings by default; counts here fit a double.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  const url = options.databaseUrl;
+  let storage: Storage;
+  if (url?.startsWith('postgres')) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(url);
+    storage = {
+      db,
+      dialect: 'postgres',
+      describe: `postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`,
+      close: () => db.destroy(),
+    };
+  } else {
+    const file = url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : path.join(options.dataDir, 'parasol.db');
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const database = new SQLite(file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    storage = { db, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
+  }
+  if (options.migrate !== false) await migrateToLatest(storage.db, storage.dialect);
+  return storage;
+}
+
+/** Creates a fresh, empty PostgreSQL schema for one test and returns a URL whose connections use it. */
+export async function createTestSchema(baseUrl: string, name: string): Promise<string> {
+  const pool = new pg.Pool({ connectionString: baseUrl, max: 1 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    await pool.query(`CREATE SCHEMA "${name}"`);
+  } finally {
+    await pool.end();
+  }
+  const u = new URL(baseUrl);
+  u.searchParams.set('options', `-c search_path=${name}`);
+  return u.toString();
+}
+
+export { sql };

@@ -1,0 +1,38 @@
+// Runs the numbered, append-only migrations. On PostgreSQL an advisory lock serialises processes
+// that start together, so the database is migrated exactly once.
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Dialect } from './db.js';
+import { migrations } from './migrations/index.js';
+
+const MIGRATION_LOCK_KEY = 4_242_001;
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, make] of Object.entries(migrations)) out[name] = make(this.dialect);
+    return out;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const run = async (target: Kysely<any>) => {
+    const migrator = new Migrator({ db: target, provider: new StaticProvider(dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      throw new Error(
+        `migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`,
+      );
+    }
+  };
+  if (dialect === 'sqlite') return run(db);
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      await run(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
+  });
+}

@@ -1,0 +1,12 @@
+import type { ColumnDefinitionBuilder } from 'kysely';
+import type { Dialect } from '../db.js';
+
+/** An auto-generated integer primary key on either database. */
+export function idColumn(c: ColumnDefinitionBuilder, dialect: Dialect): ColumnDefinitionBuilder {
+  return dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement();
+}
+
+/** JSON documents: jsonb on PostgreSQL, text holding JSON on SQLite (queried with json_extract). */
+export function jsonType(dialect: Dialect): 'jsonb' | 'text' {
+  return dialect === 'postgres' ? 'jsonb' : 'text';
+}

@@ -1,0 +1,8 @@
+// Numbered, append-only. Never edit a migration that has landed; add the next number.
+import type { Migration } from 'kysely';
+import type { Dialect } from '../db.js';
+import m0001 from './0001_psa_core.js';
+
+export const migrations: Record<string, (dialect: Dialect) => Migration> = {
+  '0001_psa_core': m0001,
+};
