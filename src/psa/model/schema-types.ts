@@ -1,7 +1,16 @@
 // Contract of the ConnectWise record schemas (generated from connectwise-rest's ManageTypes.ts,
 // spec 2022.1) and of body validation.
 
-export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'datetime' | 'uuid' | 'object' | 'array' | 'any';
+export type FieldType =
+  | 'string'
+  | 'integer'
+  | 'number'
+  | 'boolean'
+  | 'datetime'
+  | 'uuid'
+  | 'object'
+  | 'array'
+  | 'any';
 
 export interface FieldSpec {
   type: FieldType;
@@ -34,4 +43,11 @@ export interface PatchOperation {
   /** Canonical top-level field name. */
   path: string;
   value?: unknown;
+}
+
+/** Shape of cw-schema.generated.json (written by scripts/generate-cw-schema.ts). */
+export interface SchemaDocument {
+  source: string;
+  /** Keyed by ConnectWise schema name, e.g. 'Ticket', 'Company.Configuration', 'CompanyReference'. */
+  schemas: Record<string, SchemaSpec>;
 }
