@@ -6,6 +6,15 @@ export type Action = 'add' | 'edit' | 'delete' | 'inquire';
 export const LEVELS: readonly Level[] = ['All', 'My', 'None'];
 export const ACTIONS: readonly Action[] = ['add', 'edit', 'delete', 'inquire'];
 
+/** Stored levels arrive as text (database rows, forms); narrow them without trusting the caller. */
+export function isLevel(value: unknown): value is Level {
+  return value === 'All' || value === 'My' || value === 'None';
+}
+
+export function isAction(value: unknown): value is Action {
+  return value === 'add' || value === 'edit' || value === 'delete' || value === 'inquire';
+}
+
 /** Identifier of a customize allow-list, as ConnectWise names them in /system/mySecurity/customizeItems. */
 export type CustomizeId = string; // e.g. 'SystemTableSetup', 'CompanyConfigurations', 'ServiceReports'
 
@@ -18,6 +27,10 @@ export interface FunctionDef {
   myAllowed: boolean;
   /** Present when the function has a "(customize)" allow-list. */
   customize?: CustomizeId;
+  /** Whether the function is a report (ConnectWise's `reportFlag`). */
+  report?: boolean;
+  /** Longer text for `moduleFunctionDescription`; the name is used when absent. */
+  description?: string;
   sortOrder: number;
 }
 
