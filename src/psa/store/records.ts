@@ -1,0 +1,195 @@
+// Repository of ConnectWise records: one JSON document per record in `cw_record`, keyed by
+// (entity, id), with ids allocated per entity as ConnectWise does.
+import { type Expression, type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
+import type { Database } from '../../platform/db-types.js';
+import { decodeJson } from '../../platform/db-types.js';
+import type { Dialect } from '../../platform/db.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+export type Doc = Record<string, unknown>;
+
+export interface StoredRecord {
+  id: number;
+  parentId: number;
+  data: Doc;
+  ownerMemberId: number | null;
+}
+
+export interface ListQuery {
+  parentId?: number | undefined;
+  where?: Expression<SqlBool>[] | undefined;
+  /** Restricts to the member's own records (`My` level). */
+  ownerMemberId?: number | undefined;
+  orderBy?: Array<{ expression: Expression<unknown>; direction: 'asc' | 'desc' }> | undefined;
+  afterId?: number | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export class RecordStore {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+  ) {}
+
+  /** Runs `work` in one transaction; every write of one API call goes through here. */
+  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
+  async nextId(entity: string, trx: Db = this.db): Promise<number> {
+    const row = await trx
+      .insertInto('cw_sequence')
+      .values({ entity, next_id: 1 })
+      .onConflict((oc) => oc.column('entity').doUpdateSet({ next_id: sql`cw_sequence.next_id + 1` }))
+      .returning('next_id')
+      .executeTakeFirstOrThrow();
+    return row.next_id;
+  }
+
+  /** Moves the sequence past an id chosen by the caller (seeded records such as ticket 123456). */
+  private async bumpSequence(entity: string, id: number, trx: Db): Promise<void> {
+    await trx
+      .insertInto('cw_sequence')
+      .values({ entity, next_id: id })
+      .onConflict((oc) =>
+        oc
+          .column('entity')
+          .doUpdateSet({ next_id: sql`CASE WHEN cw_sequence.next_id < ${id} THEN ${id} ELSE cw_sequence.next_id END` }),
+      )
+      .execute();
+  }
+
+  async insert(
+    entity: string,
+    record: { id?: number; parentId?: number; data: Doc; ownerMemberId?: number | null; at: string },
+    trx: Db = this.db,
+  ): Promise<number> {
+    let id = record.id;
+    if (id === undefined) id = await this.nextId(entity, trx);
+    else await this.bumpSequence(entity, id, trx);
+    const data = { ...record.data, id };
+    await trx
+      .insertInto('cw_record')
+      .values({
+        entity,
+        id,
+        parent_id: record.parentId ?? 0,
+        data: JSON.stringify(data),
+        owner_member_id: record.ownerMemberId ?? null,
+        created_at: record.at,
+        updated_at: record.at,
+      })
+      .execute();
+    return id;
+  }
+
+  async update(
+    entity: string,
+    id: number,
+    data: Doc,
+    at: string,
+    ownerMemberId: number | null | undefined,
+    trx: Db = this.db,
+  ): Promise<void> {
+    const set: Record<string, unknown> = { data: JSON.stringify({ ...data, id }), updated_at: at };
+    if (ownerMemberId !== undefined) set.owner_member_id = ownerMemberId;
+    await trx.updateTable('cw_record').set(set).where('entity', '=', entity).where('id', '=', id).execute();
+  }
+
+  async delete(entity: string, id: number, trx: Db = this.db): Promise<boolean> {
+    const res = await trx.deleteFrom('cw_record').where('entity', '=', entity).where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async deleteChildren(entity: string, parentId: number, trx: Db = this.db): Promise<void> {
+    await trx.deleteFrom('cw_record').where('entity', '=', entity).where('parent_id', '=', parentId).execute();
+  }
+
+  async get(entity: string, id: number, trx: Db = this.db): Promise<StoredRecord | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    const row = await trx
+      .selectFrom('cw_record')
+      .select(['id', 'parent_id', 'data', 'owner_member_id'])
+      .where('entity', '=', entity)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toStored(row);
+  }
+
+  async getMany(entity: string, ids: number[], trx: Db = this.db): Promise<Map<number, StoredRecord>> {
+    const out = new Map<number, StoredRecord>();
+    const safe = [...new Set(ids.filter((i) => Number.isSafeInteger(i)))];
+    if (safe.length === 0) return out;
+    const rows = await trx
+      .selectFrom('cw_record')
+      .select(['id', 'parent_id', 'data', 'owner_member_id'])
+      .where('entity', '=', entity)
+      .where('id', 'in', safe)
+      .execute();
+    for (const row of rows) out.set(row.id, toStored(row));
+    return out;
+  }
+
+  private filtered(entity: string, q: ListQuery, trx: Db) {
+    let query = trx.selectFrom('cw_record').where('entity', '=', entity);
+    if (q.parentId !== undefined) query = query.where('parent_id', '=', q.parentId);
+    if (q.ownerMemberId !== undefined) query = query.where('owner_member_id', '=', q.ownerMemberId);
+    if (q.afterId !== undefined) query = query.where('id', '>', q.afterId);
+    for (const w of q.where ?? []) query = query.where(w);
+    return query;
+  }
+
+  async list(entity: string, q: ListQuery, trx: Db = this.db): Promise<StoredRecord[]> {
+    let query = this.filtered(entity, q, trx).select(['id', 'parent_id', 'data', 'owner_member_id']);
+    for (const o of q.orderBy ?? []) query = query.orderBy(o.expression, o.direction);
+    query = query.orderBy('id', 'asc');
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    if (q.offset) query = query.offset(q.offset);
+    const rows = await query.execute();
+    return rows.map(toStored);
+  }
+
+  async count(entity: string, q: ListQuery, trx: Db = this.db): Promise<number> {
+    const row = await this.filtered(entity, q, trx)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Text of a top-level or nested JSON field, for lookups by identifier or name. */
+  jsonText(path: string[]): Expression<string> {
+    if (this.dialect === 'postgres') return sql<string>`data #>> ${`{${path.join(',')}}`}`;
+    return sql<string>`json_extract(data, ${`$.${path.map((p) => `"${p}"`).join('.')}`})`;
+  }
+
+  jsonNumber(path: string[]): Expression<number> {
+    if (this.dialect === 'postgres') return sql<number>`(data #>> ${`{${path.join(',')}}`})::numeric`;
+    return sql<number>`json_extract(data, ${`$.${path.map((p) => `"${p}"`).join('.')}`})`;
+  }
+
+  /** Records whose text field equals `value`, compared case-insensitively (SQL Server's collation). */
+  async findByText(
+    entity: string,
+    field: string[],
+    value: string,
+    parentId?: number,
+    trx: Db = this.db,
+  ): Promise<StoredRecord[]> {
+    return this.list(entity, { parentId, where: [sql<SqlBool>`lower(${this.jsonText(field)}) = lower(${value})`] }, trx);
+  }
+
+  /** How many records of `entity` point at `id` through the reference field `field` (for 409 on delete). */
+  async countReferences(entity: string, field: string, id: number, trx: Db = this.db): Promise<number> {
+    return this.count(entity, { where: [sql<SqlBool>`${this.jsonNumber([field, 'id'])} = ${id}`] }, trx);
+  }
+}
+
+function toStored(row: { id: number; parent_id: number; data: unknown; owner_member_id: number | null }): StoredRecord {
+  return {
+    id: Number(row.id),
+    parentId: Number(row.parent_id),
+    data: decodeJson<Doc>(row.data),
+    ownerMemberId: row.owner_member_id === null ? null : Number(row.owner_member_id),
+  };
+}
