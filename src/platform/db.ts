@@ -41,7 +41,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       close: () => db.destroy(),
     };
   } else {
-    const file = url?.startsWith('sqlite:') ? url.slice('sqlite:'.length) : path.join(options.dataDir, 'parasol.db');
+    const file = url?.startsWith('sqlite:')
+      ? url.slice('sqlite:'.length)
+      : path.join(options.dataDir, 'parasol.db');
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const database = new SQLite(file);
     database.pragma('journal_mode = WAL');

@@ -16,8 +16,13 @@ class StaticProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  const run = async (target: Kysely<any>) => {
-    const migrator = new Migrator({ db: target, provider: new StaticProvider(dialect) });
+  const run = async (target: Kysely<any>, schema?: string) => {
+    // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+    const migrator = new Migrator({
+      db: target,
+      provider: new StaticProvider(dialect),
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) {
@@ -30,7 +35,8 @@ export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promis
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
-      await run(conn);
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
+      await run(conn, rows[0]?.schema ?? 'public');
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
     }

@@ -30,12 +30,19 @@ export function loadOrCreateTls(options: {
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
   if (existsSync(certFile) && existsSync(keyFile)) {
-    return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, generated: false };
+    return {
+      cert: readFileSync(certFile, 'utf8'),
+      key: readFileSync(keyFile, 'utf8'),
+      certFile,
+      generated: false,
+    };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const names = ['localhost', ...(options.hostnames ?? [])];
   const altNames = [
-    ...[...new Set(names)].map((value) => (/^[\d.]+$|:/.test(value) ? { type: 7, ip: value } : { type: 2, value })),
+    ...[...new Set(names)].map((value) =>
+      /^[\d.]+$|:/.test(value) ? { type: 7, ip: value } : { type: 2, value },
+    ),
     { type: 7, ip: '127.0.0.1' },
     { type: 7, ip: '::1' },
   ];

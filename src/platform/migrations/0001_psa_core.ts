@@ -18,7 +18,11 @@ export default function migration(dialect: Dialect): Migration {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('cw_record_pk', ['entity', 'id'])
         .execute();
-      await db.schema.createIndex('cw_record_parent').on('cw_record').columns(['entity', 'parent_id', 'id']).execute();
+      await db.schema
+        .createIndex('cw_record_parent')
+        .on('cw_record')
+        .columns(['entity', 'parent_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('cw_sequence')
@@ -97,7 +101,11 @@ export default function migration(dialect: Dialect): Migration {
         .addColumn('action', 'text', (c) => c.notNull())
         .addColumn('detail', 'text', (c) => c.notNull().defaultTo(''))
         .execute();
-      await db.schema.createIndex('psa_member_history_member').on('psa_member_history').columns(['member_id', 'id']).execute();
+      await db.schema
+        .createIndex('psa_member_history_member')
+        .on('psa_member_history')
+        .columns(['member_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('psa_api_log')
@@ -110,7 +118,11 @@ export default function migration(dialect: Dialect): Migration {
         .addColumn('status', 'integer', (c) => c.notNull())
         .addColumn('duration_ms', 'real', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('psa_api_log_member').on('psa_api_log').columns(['member_id', 'id']).execute();
+      await db.schema
+        .createIndex('psa_api_log_member')
+        .on('psa_api_log')
+        .columns(['member_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('psa_callback_delivery')

@@ -3,7 +3,9 @@ import type { Dialect } from '../db.js';
 
 /** An auto-generated integer primary key on either database. */
 export function idColumn(c: ColumnDefinitionBuilder, dialect: Dialect): ColumnDefinitionBuilder {
-  return dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement();
+  return dialect === 'postgres'
+    ? c.primaryKey().generatedByDefaultAsIdentity()
+    : c.primaryKey().autoIncrement();
 }
 
 /** JSON documents: jsonb on PostgreSQL, text holding JSON on SQLite (queried with json_extract). */

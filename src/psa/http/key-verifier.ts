@@ -17,7 +17,15 @@ export interface Principal {
   role: RoleSnapshot;
 }
 
-export type VerifyFailure = 'missing' | 'malformed' | 'company' | 'unknown-key' | 'wrong-private-key' | 'revoked' | 'inactive-member' | 'inactive-role';
+export type VerifyFailure =
+  | 'missing'
+  | 'malformed'
+  | 'company'
+  | 'unknown-key'
+  | 'wrong-private-key'
+  | 'revoked'
+  | 'inactive-member'
+  | 'inactive-role';
 
 export type VerifyResult = { ok: true; principal: Principal } | { ok: false; reason: VerifyFailure };
 
@@ -54,16 +62,21 @@ export class KeyVerifier {
   private async verifyFromStore(authorization: string): Promise<VerifyResult> {
     const creds = parseBasicCredentials(authorization);
     if (!creds) return { ok: false, reason: 'malformed' };
-    if (creds.companyId.toLowerCase() !== this.companyId.toLowerCase()) return { ok: false, reason: 'company' };
+    if (creds.companyId.toLowerCase() !== this.companyId.toLowerCase())
+      return { ok: false, reason: 'company' };
     const key = await this.security.findKeyByPublicKey(creds.publicKey);
     if (!key) return { ok: false, reason: 'unknown-key' };
-    if (!privateKeyMatches(creds.privateKey, key.privateKeyDigest)) return { ok: false, reason: 'wrong-private-key' };
+    if (!privateKeyMatches(creds.privateKey, key.privateKeyDigest))
+      return { ok: false, reason: 'wrong-private-key' };
     if (key.revokedAt) return { ok: false, reason: 'revoked' };
     const member = await this.security.findMember(key.memberId);
     if (!member || member.inactiveFlag) return { ok: false, reason: 'inactive-member' };
     const role = await this.security.findRole(member.roleId);
     if (!role || role.inactiveFlag) return { ok: false, reason: 'inactive-role' };
-    const name = member.kind === 'api' ? String(member.data.name ?? member.identifier) : `${member.firstName} ${member.lastName}`.trim();
+    const name =
+      member.kind === 'api'
+        ? String(member.data.name ?? member.identifier)
+        : `${member.firstName} ${member.lastName}`.trim();
     return {
       ok: true,
       principal: {
@@ -72,7 +85,12 @@ export class KeyVerifier {
         name,
         keyId: key.id,
         roleId: role.id,
-        role: { adminFlag: role.adminFlag, inactiveFlag: role.inactiveFlag, levels: role.levels, allowed: role.allowed },
+        role: {
+          adminFlag: role.adminFlag,
+          inactiveFlag: role.inactiveFlag,
+          levels: role.levels,
+          allowed: role.allowed,
+        },
       },
     };
   }

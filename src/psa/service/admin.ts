@@ -8,23 +8,22 @@ import { hashPassword, passwordProblem } from '../../platform/passwords.js';
 import {
   ACTIONS,
   customizeItems,
+  type FunctionLevels,
   findFunction,
   isKnownCustomizeId,
   LEVELS,
-  type FunctionLevels,
   type Level,
   type RolePreset,
 } from '../catalog/index.js';
 import { notFound, PsaError } from '../model/errors.js';
 import type { ValidationIssue } from '../model/schema-types.js';
+import type { RecordStore } from '../store/records.js';
 import type { ApiLogRow, HistoryRow, MemberRow, RoleDetail, SecurityStore } from '../store/security.js';
 import { generateKeyPair } from './keys.js';
+import { writeMemberView, writeRoleView } from './security-views.js';
 
 const level = z.enum(LEVELS as [Level, ...Level[]]);
-const levelsInput = z
-  .object({ add: level, edit: level, delete: level, inquire: level })
-  .partial()
-  .strict();
+const levelsInput = z.object({ add: level, edit: level, delete: level, inquire: level }).partial().strict();
 
 export const roleInputSchema = z
   .object({
@@ -111,7 +110,8 @@ function zodIssues(resource: string, error: z.ZodError): ValidationIssue[] {
 
 export function parseInput<T>(schema: z.ZodType<T>, resource: string, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw new PsaError('InvalidObject', `${resource} object is invalid`, zodIssues(resource, parsed.error));
+  if (!parsed.success)
+    throw new PsaError('InvalidObject', `${resource} object is invalid`, zodIssues(resource, parsed.error));
   return parsed.data;
 }
 
@@ -123,6 +123,7 @@ export class AdminService {
 
   constructor(
     private readonly security: SecurityStore,
+    private readonly records: RecordStore,
     private readonly clock: Clock,
   ) {}
 
@@ -145,7 +146,12 @@ export class AdminService {
     for (const [fnId, levels] of Object.entries(input.levels ?? {})) {
       const fn = findFunction(fnId);
       if (!fn) {
-        issues.push({ code: 'InvalidField', message: `unknown function '${fnId}'`, resource: 'securityRole', field: `levels/${fnId}` });
+        issues.push({
+          code: 'InvalidField',
+          message: `unknown function '${fnId}'`,
+          resource: 'securityRole',
+          field: `levels/${fnId}`,
+        });
         continue;
       }
       for (const action of ACTIONS) {
@@ -161,7 +167,12 @@ export class AdminService {
     }
     for (const [customizeId, items] of Object.entries(input.allowLists ?? {})) {
       if (!isKnownCustomizeId(customizeId)) {
-        issues.push({ code: 'InvalidField', message: `unknown customize list '${customizeId}'`, resource: 'securityRole', field: `allowLists/${customizeId}` });
+        issues.push({
+          code: 'InvalidField',
+          message: `unknown customize list '${customizeId}'`,
+          resource: 'securityRole',
+          field: `allowLists/${customizeId}`,
+        });
         continue;
       }
       const known = customizeItems(customizeId);
@@ -206,17 +217,28 @@ export class AdminService {
     const id = await this.security.db.transaction().execute(async (trx) => {
       if (await this.security.findRole(input.name!, trx)) {
         throw new PsaError('InvalidObject', 'securityRole object is invalid', [
-          { code: 'ObjectExists', message: `Role ID '${input.name}' already in use.`, resource: 'securityRole', field: 'name' },
+          {
+            code: 'ObjectExists',
+            message: `Role ID '${input.name}' already in use.`,
+            resource: 'securityRole',
+            field: 'name',
+          },
         ]);
       }
       const roleId = await this.security.createRole(
-        { name: input.name!, adminFlag: input.adminFlag ?? false, inactiveFlag: input.inactiveFlag ?? false, at },
+        {
+          name: input.name!,
+          adminFlag: input.adminFlag ?? false,
+          inactiveFlag: input.inactiveFlag ?? false,
+          at,
+        },
         trx,
       );
       await this.applyContent(roleId, input, new Map(), trx);
       return roleId;
     });
     void actor;
+    await writeRoleView(this.records, this.security, id);
     return this.getRole(id);
   }
 
@@ -249,9 +271,18 @@ export class AdminService {
     if (!role) throw notFound('Security role', id);
     const at = this.now();
     await this.security.db.transaction().execute(async (trx) => {
-      if (input.name && input.name.toLowerCase() !== role.name.toLowerCase() && (await this.security.findRole(input.name, trx))) {
+      if (
+        input.name &&
+        input.name.toLowerCase() !== role.name.toLowerCase() &&
+        (await this.security.findRole(input.name, trx))
+      ) {
         throw new PsaError('InvalidObject', 'securityRole object is invalid', [
-          { code: 'ObjectExists', message: `Role ID '${input.name}' already in use.`, resource: 'securityRole', field: 'name' },
+          {
+            code: 'ObjectExists',
+            message: `Role ID '${input.name}' already in use.`,
+            resource: 'securityRole',
+            field: 'name',
+          },
         ]);
       }
       await this.security.updateRole(
@@ -267,6 +298,7 @@ export class AdminService {
       await this.applyContent(id, input, role.levels, trx);
     });
     void actor;
+    await writeRoleView(this.records, this.security, id);
     this.changed('role', id);
     return this.getRole(id);
   }
@@ -275,8 +307,13 @@ export class AdminService {
     const role = await this.security.findRole(id);
     if (!role) throw notFound('Security role', id);
     const n = await this.security.countMembersWithRole(id);
-    if (n > 0) throw new PsaError('Conflict', `Role '${role.name}' is assigned to ${n} member(s) and cannot be deleted.`);
+    if (n > 0)
+      throw new PsaError(
+        'Conflict',
+        `Role '${role.name}' is assigned to ${n} member(s) and cannot be deleted.`,
+      );
     await this.security.deleteRole(id);
+    await writeRoleView(this.records, this.security, id);
     this.changed('role', id);
   }
 
@@ -304,10 +341,17 @@ export class AdminService {
         { code: 'NullValue', message: 'Role ID is required', resource: 'member', field: 'role' },
       ]);
     }
-    const found = await this.security.findRole(typeof role === 'string' && /^\d+$/.test(role) ? Number(role) : role);
+    const found = await this.security.findRole(
+      typeof role === 'string' && /^\d+$/.test(role) ? Number(role) : role,
+    );
     if (!found) {
       throw new PsaError('InvalidObject', 'member object is invalid', [
-        { code: 'InvalidField', message: `Role ${String(role)} was not found`, resource: 'member', field: 'role' },
+        {
+          code: 'InvalidField',
+          message: `Role ${String(role)} was not found`,
+          resource: 'member',
+          field: 'role',
+        },
       ]);
     }
     return found.id;
@@ -337,12 +381,20 @@ export class AdminService {
     if (input.password !== undefined) {
       if (kind === 'api') throw new PsaError('BadRequest', 'API members sign in with keys, not passwords.');
       const problem = passwordProblem(input.password);
-      if (problem) throw new PsaError('InvalidObject', 'member object is invalid', [{ code: 'InvalidValue', message: problem, resource: 'member', field: 'password' }]);
+      if (problem)
+        throw new PsaError('InvalidObject', 'member object is invalid', [
+          { code: 'InvalidValue', message: problem, resource: 'member', field: 'password' },
+        ]);
       passwordHash = await hashPassword(input.password);
     }
     if (await this.security.findMember(input.identifier)) {
       throw new PsaError('InvalidObject', 'member object is invalid', [
-        { code: 'ObjectExists', message: `Member ID '${input.identifier}' already in use.`, resource: 'member', field: 'identifier' },
+        {
+          code: 'ObjectExists',
+          message: `Member ID '${input.identifier}' already in use.`,
+          resource: 'member',
+          field: 'identifier',
+        },
       ]);
     }
     const at = this.now();
@@ -358,7 +410,14 @@ export class AdminService {
       data: { name: input.name ?? input.identifier, notes: input.notes ?? '' },
       at,
     });
-    await this.security.addHistory({ memberId: id, at, actor, action: 'member.created', detail: `role ${roleId}` });
+    await this.security.addHistory({
+      memberId: id,
+      at,
+      actor,
+      action: 'member.created',
+      detail: `role ${roleId}`,
+    });
+    await writeMemberView(this.records, this.security, id);
     return this.getMember(id);
   }
 
@@ -372,7 +431,12 @@ export class AdminService {
     if (input.identifier !== undefined && input.identifier.toLowerCase() !== m.identifier.toLowerCase()) {
       if (await this.security.findMember(input.identifier)) {
         throw new PsaError('InvalidObject', 'member object is invalid', [
-          { code: 'ObjectExists', message: `Member ID '${input.identifier}' already in use.`, resource: 'member', field: 'identifier' },
+          {
+            code: 'ObjectExists',
+            message: `Member ID '${input.identifier}' already in use.`,
+            resource: 'member',
+            field: 'identifier',
+          },
         ]);
       }
       changes.identifier = input.identifier;
@@ -381,20 +445,36 @@ export class AdminService {
     if (input.firstName !== undefined) (changes.firstName = input.firstName), changed.push('firstName');
     if (input.lastName !== undefined) (changes.lastName = input.lastName), changed.push('lastName');
     if (input.email !== undefined) (changes.email = input.email), changed.push('email');
-    if (input.role !== undefined) (changes.roleId = await this.resolveRoleId(input.role)), changed.push('role');
-    if (input.inactiveFlag !== undefined) (changes.inactiveFlag = input.inactiveFlag), changed.push('inactiveFlag');
+    if (input.role !== undefined)
+      (changes.roleId = await this.resolveRoleId(input.role)), changed.push('role');
+    if (input.inactiveFlag !== undefined)
+      (changes.inactiveFlag = input.inactiveFlag), changed.push('inactiveFlag');
     if (input.name !== undefined || input.notes !== undefined) {
-      changes.data = { ...m.data, ...(input.name !== undefined ? { name: input.name } : {}), ...(input.notes !== undefined ? { notes: input.notes } : {}) };
+      changes.data = {
+        ...m.data,
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.notes !== undefined ? { notes: input.notes } : {}),
+      };
       changed.push('details');
     }
     if (input.password !== undefined) {
       const problem = passwordProblem(input.password);
-      if (problem) throw new PsaError('InvalidObject', 'member object is invalid', [{ code: 'InvalidValue', message: problem, resource: 'member', field: 'password' }]);
+      if (problem)
+        throw new PsaError('InvalidObject', 'member object is invalid', [
+          { code: 'InvalidValue', message: problem, resource: 'member', field: 'password' },
+        ]);
       changes.passwordHash = await hashPassword(input.password);
       changed.push('password');
     }
     await this.security.updateMember(id, changes);
-    await this.security.addHistory({ memberId: id, at, actor, action: 'member.updated', detail: changed.join(', ') });
+    await this.security.addHistory({
+      memberId: id,
+      at,
+      actor,
+      action: 'member.updated',
+      detail: changed.join(', '),
+    });
+    await writeMemberView(this.records, this.security, id);
     this.changed('member', id);
     return this.getMember(id);
   }
@@ -407,7 +487,11 @@ export class AdminService {
     body: unknown,
     actor: string,
   ): Promise<KeyView & { privateKey: string; notice: string }> {
-    const input = parseInput(z.object({ description: z.string().trim().min(1).max(100) }).strict(), 'apiKey', body);
+    const input = parseInput(
+      z.object({ description: z.string().trim().min(1).max(100) }).strict(),
+      'apiKey',
+      body,
+    );
     const member = await this.security.findMember(memberId);
     if (!member) throw notFound('Member', memberId);
     const pair = generateKeyPair();
@@ -489,7 +573,10 @@ function toMemberView(m: MemberRow, roleName: string): MemberView {
     identifier: m.identifier,
     firstName: m.firstName,
     lastName: m.lastName,
-    name: m.kind === 'api' ? String(m.data.name ?? m.identifier) : `${m.firstName} ${m.lastName}`.trim() || m.identifier,
+    name:
+      m.kind === 'api'
+        ? String(m.data.name ?? m.identifier)
+        : `${m.firstName} ${m.lastName}`.trim() || m.identifier,
     email: m.email,
     roleId: m.roleId,
     roleName,

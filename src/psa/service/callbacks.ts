@@ -48,7 +48,12 @@ export function callbackMatches(callback: Doc, event: ChangeEvent): boolean {
 }
 
 export async function currentSigningKeyId(trx: Transaction<Database>, createdAt: string): Promise<number> {
-  const row = await trx.selectFrom('psa_signing_key').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const row = await trx
+    .selectFrom('psa_signing_key')
+    .select('id')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   if (row) return Number(row.id);
   const { randomAlphanumeric } = await import('../../platform/crypto.js');
   const inserted = await trx

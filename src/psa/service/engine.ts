@@ -51,7 +51,8 @@ export type Registry = ReadonlyMap<string, ResourceDef>;
 
 function parseIntParam(name: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw.trim())) throw badRequest(`${name} must be a whole number, not '${raw.slice(0, 40)}'.`);
+  if (!/^-?\d+$/.test(raw.trim()))
+    throw badRequest(`${name} must be a whole number, not '${raw.slice(0, 40)}'.`);
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < min) throw badRequest(`${name} must be at least ${min}.`);
   return n;
@@ -110,7 +111,10 @@ export class RecordEngine {
       top = (await this.store.get(grandDef.entity, grand, trx)) ?? parent;
     }
     if (ctx?.scope === 'My' && top.ownerMemberId !== ctx.caller.memberId) {
-      throw new PsaError('Forbidden', `Your security level is My for ${parentDef.label} records: recId ${top.id} is not yours.`);
+      throw new PsaError(
+        'Forbidden',
+        `Your security level is My for ${parentDef.label} records: recId ${top.id} is not yours.`,
+      );
     }
     return parentId;
   }
@@ -142,10 +146,18 @@ export class RecordEngine {
     return ctx.scope === 'My' && !def.parent ? ctx.caller.memberId : undefined;
   }
 
-  async list(ctx: CallContext, def: ResourceDef, parentIds: number[], params: ListParams): Promise<ListResult> {
+  async list(
+    ctx: CallContext,
+    def: ResourceDef,
+    parentIds: number[],
+    params: ListParams,
+  ): Promise<ListResult> {
     const parentId = await this.checkParents(def, parentIds, undefined, ctx);
     const where = await this.buildFilter(def, params);
-    const pageSize = Math.min(parseIntParam('pageSize', params.pageSize, 1) ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const pageSize = Math.min(
+      parseIntParam('pageSize', params.pageSize, 1) ?? DEFAULT_PAGE_SIZE,
+      MAX_PAGE_SIZE,
+    );
     const fields = this.parseFieldsParam(params.fields);
     const base: ListQuery = {
       parentId: def.parent ? parentId : undefined,
@@ -158,7 +170,12 @@ export class RecordEngine {
       const rows = await this.store.list(def.entity, { ...base, afterId, limit: pageSize });
       const records = await this.renderMany(ctx, def, rows, parentIds, fields);
       const last = rows[rows.length - 1];
-      return { records, page: 1, pageSize, ...(rows.length === pageSize && last ? { nextPageId: last.id } : {}) };
+      return {
+        records,
+        page: 1,
+        pageSize,
+        ...(rows.length === pageSize && last ? { nextPageId: last.id } : {}),
+      };
     }
     const page = parseIntParam('page', params.page, 1) ?? 1;
     let orderBy: ListQuery['orderBy'];
@@ -210,7 +227,10 @@ export class RecordEngine {
     const row = await this.store.get(def.entity, id, trx);
     if (!row || (def.parent && row.parentId !== parentId)) throw notFound(def.label, id);
     if (ctx.scope === 'My' && !def.parent && row.ownerMemberId !== ctx.caller.memberId) {
-      throw new PsaError('Forbidden', `Your security level is My for ${def.label} records: recId ${id} is not yours.`);
+      throw new PsaError(
+        'Forbidden',
+        `Your security level is My for ${def.label} records: recId ${id} is not yours.`,
+      );
     }
     return row;
   }
@@ -243,7 +263,7 @@ export class RecordEngine {
   }
 
   private renderOne(ctx: CallContext, def: ResourceDef, row: StoredRecord, parentIds: number[]): Doc {
-    const data: Doc = { ...row.data, id: row.id };
+    const data: Doc = { id: row.id, ...row.data };
     const ids = def.parent && parentIds.length === 0 ? [row.parentId] : parentIds;
     const href = this.hrefOf(ctx, def, row.id, ids.length ? ids : [row.parentId]);
     for (const [field, spec] of Object.entries(def.refs ?? {})) {
@@ -254,7 +274,9 @@ export class RecordEngine {
         if (spec.target === 'member') url = this.memberHref(ctx, refId);
         else {
           const target = this.def(spec.target);
-          const targetParents = target.parent ? [Number((data[spec.scopeField ?? ''] as Doc | undefined)?.id ?? 0)] : [];
+          const targetParents = target.parent
+            ? [Number((data[spec.scopeField ?? ''] as Doc | undefined)?.id ?? 0)]
+            : [];
           url = this.hrefOf(ctx, target, refId, targetParents);
         }
         const info: Doc = { [`${field}_href`]: url };
@@ -286,7 +308,12 @@ export class RecordEngine {
       const value = record[field];
       if (value === undefined || value === null) continue;
       if (typeof value !== 'object' || Array.isArray(value)) {
-        issues.push({ code: 'InvalidField', message: `${field} must be an object reference.`, resource: def.resource, field });
+        issues.push({
+          code: 'InvalidField',
+          message: `${field} must be an object reference.`,
+          resource: def.resource,
+          field,
+        });
         continue;
       }
       if (spec.target === 'member') {
@@ -353,11 +380,23 @@ export class RecordEngine {
 
   // ---------- writing ----------
 
-  private async checkUnique(def: ResourceDef, record: Doc, parentId: number, id: number | undefined, trx: Transaction<Database>) {
+  private async checkUnique(
+    def: ResourceDef,
+    record: Doc,
+    parentId: number,
+    id: number | undefined,
+    trx: Transaction<Database>,
+  ) {
     for (const field of def.unique ?? []) {
       const value = record[field];
       if (typeof value !== 'string') continue;
-      const rows = await this.store.findByText(def.entity, [field], value, def.parent ? parentId : undefined, trx);
+      const rows = await this.store.findByText(
+        def.entity,
+        [field],
+        value,
+        def.parent ? parentId : undefined,
+        trx,
+      );
       if (rows.some((r) => r.id !== id)) {
         throw invalidObject(def.resource, [
           {
@@ -377,6 +416,7 @@ export class RecordEngine {
     parentIds: number[],
     input: Doc,
     previous: StoredRecord | undefined,
+    forcedId?: number,
   ): Promise<Doc> {
     return this.store.transaction(async (trx) => {
       const parentId = await this.checkParents(def, parentIds, trx, ctx);
@@ -396,7 +436,10 @@ export class RecordEngine {
       await def.beforeSave?.(record, args);
       await this.checkUnique(def, record, parentId, previous?.id, trx);
       const info: Doc = {
-        ...((previous?.data._info as Doc | undefined) ?? { dateEntered: ctx.now, enteredBy: ctx.caller.identifier }),
+        ...((previous?.data._info as Doc | undefined) ?? {
+          dateEntered: ctx.now,
+          enteredBy: ctx.caller.identifier,
+        }),
         lastUpdated: ctx.now,
         updatedBy: ctx.caller.identifier,
       };
@@ -408,10 +451,21 @@ export class RecordEngine {
         id = previous.id;
         await this.store.update(def.entity, id, record, ctx.now, owner, trx);
       } else {
-        id = await this.store.insert(def.entity, { parentId, data: record, ownerMemberId: owner, at: ctx.now }, trx);
+        id = await this.store.insert(
+          def.entity,
+          {
+            parentId,
+            data: record,
+            ownerMemberId: owner,
+            at: ctx.now,
+            ...(forcedId ? { id: forcedId } : {}),
+          },
+          trx,
+        );
       }
       record.id = id;
-      if (def.exclusiveDefault && record.defaultFlag === true) await this.clearOtherDefaults(def, parentId, id, ctx, trx);
+      if (def.exclusiveDefault && record.defaultFlag === true)
+        await this.clearOtherDefaults(def, parentId, id, ctx, trx);
       await def.afterSave?.(record, { ...args, id });
       if (def.callbackType) {
         await enqueueCallbacks(ctx, this.store, trx, {
@@ -443,22 +497,41 @@ export class RecordEngine {
     }
   }
 
-  async create(ctx: CallContext, def: ResourceDef, parentIds: number[], body: unknown): Promise<Doc> {
+  /** `forcedId` lets seeding create records with well-known ids (ticket 123456). */
+  async create(
+    ctx: CallContext,
+    def: ResourceDef,
+    parentIds: number[],
+    body: unknown,
+    forcedId?: number,
+  ): Promise<Doc> {
     const withDefaults =
       body && typeof body === 'object' && !Array.isArray(body) ? withFieldDefaults(def, body as Doc) : body;
     const valid = validateBody(def.schema, withDefaults, { mode: 'create', resource: def.resource });
     if (!valid.ok) throw invalidObject(def.resource, valid.error);
-    return this.save(ctx, def, parentIds, valid.value, undefined);
+    return this.save(ctx, def, parentIds, valid.value, undefined, forcedId);
   }
 
-  async replace(ctx: CallContext, def: ResourceDef, parentIds: number[], id: number, body: unknown): Promise<Doc> {
+  async replace(
+    ctx: CallContext,
+    def: ResourceDef,
+    parentIds: number[],
+    id: number,
+    body: unknown,
+  ): Promise<Doc> {
     const previous = await this.load(ctx, def, parentIds, id);
     const valid = validateBody(def.schema, body, { mode: 'replace', resource: def.resource });
     if (!valid.ok) throw invalidObject(def.resource, valid.error);
     return this.save(ctx, def, parentIds, valid.value, previous);
   }
 
-  async patch(ctx: CallContext, def: ResourceDef, parentIds: number[], id: number, body: unknown): Promise<Doc> {
+  async patch(
+    ctx: CallContext,
+    def: ResourceDef,
+    parentIds: number[],
+    id: number,
+    body: unknown,
+  ): Promise<Doc> {
     const previous = await this.load(ctx, def, parentIds, id);
     const ops = parsePatch(def.schema, body, def.resource);
     if (!ops.ok) throw invalidObject(def.resource, ops.error);
@@ -513,7 +586,8 @@ export class RecordEngine {
 function withFieldDefaults(def: ResourceDef, body: Doc): Doc {
   const present = new Set(Object.keys(body).map((k) => k.toLowerCase()));
   const out: Doc = {};
-  for (const [k, v] of Object.entries(def.defaults ?? {})) if (!present.has(k.toLowerCase())) out[k] = structuredClone(v);
+  for (const [k, v] of Object.entries(def.defaults ?? {}))
+    if (!present.has(k.toLowerCase())) out[k] = structuredClone(v);
   return { ...out, ...body };
 }
 
@@ -523,4 +597,3 @@ function describeRef(ref: Doc): string {
   if (typeof ref.name === 'string') return `'${ref.name}'`;
   return '(no id, identifier or name given)';
 }
-

@@ -1,7 +1,7 @@
 // Every ConnectWise collection Parasol serves, declared once: path, schema, permission (the
 // declarative endpoint → function/level/Table Setup table), references, uniqueness and hooks.
 import { FN, TABLE } from '../catalog/index.js';
-import { invalidObject, PsaError } from '../model/errors.js';
+import { invalidObject, type PsaError } from '../model/errors.js';
 import type { Doc } from '../store/records.js';
 import { CALLBACK_ENTITY } from './callbacks.js';
 import type { HookArgs, ResourceDef } from './resource-def.js';
@@ -14,7 +14,9 @@ async function defaultOf(args: HookArgs, entity: string, parentId?: number): Pro
   const active = rows.filter((r) => r.data.inactiveFlag !== true && r.data.inactive !== true);
   const chosen =
     active.find((r) => r.data.defaultFlag === true) ??
-    [...active].sort((a, b) => Number(a.data.sortOrder ?? 0) - Number(b.data.sortOrder ?? 0) || a.id - b.id)[0];
+    [...active].sort(
+      (a, b) => Number(a.data.sortOrder ?? 0) - Number(b.data.sortOrder ?? 0) || a.id - b.id,
+    )[0];
   return chosen && { ...chosen.data, id: chosen.id };
 }
 
@@ -54,7 +56,8 @@ const ticket: ResourceDef = {
     const prevBoard = (args.previous?.data.board as Doc | undefined)?.id;
     const board = record.board as Doc | undefined;
     if (args.previous && board && board.id !== prevBoard && args.input.status === undefined) {
-      for (const f of ['status', 'type', 'subType', 'item']) if (args.input[f] === undefined) delete record[f];
+      for (const f of ['status', 'type', 'subType', 'item'])
+        if (args.input[f] === undefined) delete record[f];
     }
   },
   async beforeSave(record, args) {
@@ -201,7 +204,14 @@ const communicationType: ResourceDef = {
   toRef: (d) => ({ id: d.id, name: d.description }),
   unique: ['description'],
   exclusiveDefault: true,
-  defaults: { phoneFlag: false, faxFlag: false, emailFlag: false, defaultFlag: false, iphoneXref: '' },
+  defaults: {
+    phoneFlag: false,
+    faxFlag: false,
+    emailFlag: false,
+    defaultFlag: false,
+    iphoneXref: '',
+    androidXref: '',
+  },
 };
 
 const configuration: ResourceDef = {
@@ -243,7 +253,8 @@ async function normaliseAnswers(record: Doc, args: HookArgs): Promise<Doc[]> {
   const previous = new Map<number, Doc>();
   const prevType = (args.previous?.data.type as Doc | undefined)?.id;
   if (prevType === typeId) {
-    for (const a of (args.previous?.data.questions as Doc[] | undefined) ?? []) previous.set(a.questionId as number, a);
+    for (const a of (args.previous?.data.questions as Doc[] | undefined) ?? [])
+      previous.set(a.questionId as number, a);
   }
   const input = (record.questions as Doc[] | undefined | null) ?? [];
   const answers: Doc[] = [];
@@ -260,7 +271,9 @@ async function normaliseAnswers(record: Doc, args: HookArgs): Promise<Doc[]> {
       continue;
     }
     if (a.answer === undefined || a.answer === null || a.answer === '') continue;
-    const answerId = (previous.get(qid)?.answerId as number | undefined) ?? (await args.store.nextId('configurationAnswer', args.trx));
+    const answerId =
+      (previous.get(qid)?.answerId as number | undefined) ??
+      (await args.store.nextId('configurationAnswer', args.trx));
     answers.push({ questionId: qid, answerId, answer: a.answer });
   }
   if (issues.length) throw invalidObject('configuration', issues);
@@ -328,8 +341,27 @@ const configurationTypeQuestion: ResourceDef = {
   lookup: { name: 'question' },
   toRef: (d) => ({ id: d.id, name: d.question }),
   unique: ['question'],
-  defaults: { entryType: 'EntryField', numberOfDecimals: 0, requiredFlag: false, inactiveFlag: false },
+  defaults: {
+    entryType: 'EntryField',
+    sequenceNumber: 0,
+    numberOfDecimals: 0,
+    requiredFlag: false,
+    inactiveFlag: false,
+  },
   childHrefs: { values_href: 'values' },
+  async beforeSave(record, args) {
+    // Questions added without a position go after the existing ones.
+    const given = Object.keys(args.input).some((k) => k.toLowerCase() === 'sequencenumber');
+    if (!args.previous && (!given || record.sequenceNumber === 0)) {
+      const siblings = await args.store.list(
+        'configurationTypeQuestion',
+        { parentId: args.parentIds[0]! },
+        args.trx,
+      );
+      if (!given)
+        record.sequenceNumber = Math.max(0, ...siblings.map((q) => Number(q.data.sequenceNumber ?? 0))) + 1;
+    }
+  },
 };
 
 const configurationTypeQuestionValue: ResourceDef = {
@@ -382,7 +414,12 @@ const board: ResourceDef = {
   toRef: nameRef,
   unique: ['name'],
   defaults: { inactiveFlag: false, projectFlag: false },
-  childHrefs: { statuses_href: 'statuses', types_href: 'types', subtypes_href: 'subtypes', items_href: 'items' },
+  childHrefs: {
+    statuses_href: 'statuses',
+    types_href: 'types',
+    subtypes_href: 'subtypes',
+    items_href: 'items',
+  },
   inUse: [{ resource: 'ticket', field: 'board' }],
 };
 
@@ -431,7 +468,9 @@ const boardType = boardChild('boardType', 'BoardType', 'Type', 'types', 'type', 
 const boardSubType = boardChild('boardSubType', 'BoardSubType', 'Subtype', 'subtypes', 'subType', {
   defaults: { inactiveFlag: false },
 });
-const boardItem = boardChild('boardItem', 'BoardItem', 'Item', 'items', 'item', { defaults: { inactiveFlag: false } });
+const boardItem = boardChild('boardItem', 'BoardItem', 'Item', 'items', 'item', {
+  defaults: { inactiveFlag: false },
+});
 
 const priority: ResourceDef = {
   key: 'priority',
@@ -487,15 +526,27 @@ const callback: ResourceDef = {
   permission: { function: FN.manageHostedApi },
   methods: ALL_METHODS,
   lookup: { name: 'description' },
-  defaults: { level: 'owner', objectId: 1, inactiveFlag: false, isSoapCallbackFlag: false, isSelfSuppressedFlag: false },
+  defaults: {
+    level: 'owner',
+    objectId: 1,
+    inactiveFlag: false,
+    isSoapCallbackFlag: false,
+    isSelfSuppressedFlag: false,
+  },
   beforeSave(record, args) {
-    for (const f of ['url', 'type']) if (typeof record[f] !== 'string' || record[f] === '') throw missing('callbackEntry', f);
+    for (const f of ['url', 'type'])
+      if (typeof record[f] !== 'string' || record[f] === '') throw missing('callbackEntry', f);
     try {
       const u = new URL(String(record.url));
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
     } catch {
       throw invalidObject('callbackEntry', [
-        { code: 'InvalidField', message: 'url must be an absolute http(s) URL.', resource: 'callbackEntry', field: 'url' },
+        {
+          code: 'InvalidField',
+          message: 'url must be an absolute http(s) URL.',
+          resource: 'callbackEntry',
+          field: 'url',
+        },
       ]);
     }
     record.memberId = args.previous?.data.memberId ?? args.ctx.caller.memberId;
@@ -531,7 +582,30 @@ const addition: ResourceDef = {
   defaults: { quantity: 1, billCustomer: 'Billable', taxableFlag: false },
 };
 
+/** Read-only ConnectWise views of the security model, kept up to date by the admin service. */
+function securityView(key: string, schema: string, label: string, path: string, fn: string): ResourceDef {
+  return {
+    key,
+    entity: key,
+    schema,
+    label,
+    resource: key,
+    path,
+    permission: { function: fn },
+    methods: ['list', 'get'],
+    lookup: { identifier: 'identifier', name: 'name' },
+    toRef: (d) => ({ id: d.id, identifier: d.identifier, name: d.name }),
+  };
+}
+
+export const MEMBER_VIEW = 'member';
+export const API_MEMBER_VIEW = 'apiMember';
+export const ROLE_VIEW = 'securityRole';
+
 export const RESOURCES: ResourceDef[] = [
+  securityView(MEMBER_VIEW, 'Member', 'Member', '/system/members', FN.memberMaintenance),
+  securityView(API_MEMBER_VIEW, 'ApiMember', 'API member', '/system/apiMembers', FN.memberMaintenance),
+  securityView(ROLE_VIEW, 'SecurityRole', 'Security role', '/system/securityroles', FN.securityRoles),
   company,
   communicationType,
   configuration,
@@ -554,4 +628,3 @@ export const RESOURCES: ResourceDef[] = [
 ];
 
 export const REGISTRY: ReadonlyMap<string, ResourceDef> = new Map(RESOURCES.map((r) => [r.key, r]));
-

@@ -1,9 +1,9 @@
 // Repository of ConnectWise records: one JSON document per record in `cw_record`, keyed by
 // (entity, id), with ids allocated per entity as ConnectWise does.
-import { type Expression, type Kysely, type SqlBool, type Transaction, sql } from 'kysely';
+import { type Expression, type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
+import type { Dialect } from '../../platform/db.js';
 import type { Database } from '../../platform/db-types.js';
 import { decodeJson } from '../../platform/db-types.js';
-import type { Dialect } from '../../platform/db.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 export type Doc = Record<string, unknown>;
@@ -53,9 +53,9 @@ export class RecordStore {
       .insertInto('cw_sequence')
       .values({ entity, next_id: id })
       .onConflict((oc) =>
-        oc
-          .column('entity')
-          .doUpdateSet({ next_id: sql`CASE WHEN cw_sequence.next_id < ${id} THEN ${id} ELSE cw_sequence.next_id END` }),
+        oc.column('entity').doUpdateSet({
+          next_id: sql`CASE WHEN cw_sequence.next_id < ${id} THEN ${id} ELSE cw_sequence.next_id END`,
+        }),
       )
       .execute();
   }
@@ -98,12 +98,20 @@ export class RecordStore {
   }
 
   async delete(entity: string, id: number, trx: Db = this.db): Promise<boolean> {
-    const res = await trx.deleteFrom('cw_record').where('entity', '=', entity).where('id', '=', id).executeTakeFirst();
+    const res = await trx
+      .deleteFrom('cw_record')
+      .where('entity', '=', entity)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 
   async deleteChildren(entity: string, parentId: number, trx: Db = this.db): Promise<void> {
-    await trx.deleteFrom('cw_record').where('entity', '=', entity).where('parent_id', '=', parentId).execute();
+    await trx
+      .deleteFrom('cw_record')
+      .where('entity', '=', entity)
+      .where('parent_id', '=', parentId)
+      .execute();
   }
 
   async get(entity: string, id: number, trx: Db = this.db): Promise<StoredRecord | undefined> {
@@ -176,7 +184,11 @@ export class RecordStore {
     parentId?: number,
     trx: Db = this.db,
   ): Promise<StoredRecord[]> {
-    return this.list(entity, { parentId, where: [sql<SqlBool>`lower(${this.jsonText(field)}) = lower(${value})`] }, trx);
+    return this.list(
+      entity,
+      { parentId, where: [sql<SqlBool>`lower(${this.jsonText(field)}) = lower(${value})`] },
+      trx,
+    );
   }
 
   /** How many records of `entity` point at `id` through the reference field `field` (for 409 on delete). */
@@ -185,7 +197,12 @@ export class RecordStore {
   }
 }
 
-function toStored(row: { id: number; parent_id: number; data: unknown; owner_member_id: number | null }): StoredRecord {
+function toStored(row: {
+  id: number;
+  parent_id: number;
+  data: unknown;
+  owner_member_id: number | null;
+}): StoredRecord {
   return {
     id: Number(row.id),
     parentId: Number(row.parent_id),

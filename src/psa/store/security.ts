@@ -3,7 +3,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../platform/db-types.js';
 import { decodeJson } from '../../platform/db-types.js';
-import type { CustomizeId, FunctionLevels, Level, RoleSnapshot } from '../catalog/types.js';
+import type { CustomizeId, FunctionLevels, Level } from '../catalog/types.js';
 import type { Db } from './records.js';
 
 export interface RoleRow {
@@ -121,7 +121,10 @@ export class SecurityStore {
 
   async findRole(idOrName: number | string, trx: Db = this.db): Promise<RoleDetail | undefined> {
     let q = trx.selectFrom('psa_role').selectAll();
-    q = typeof idOrName === 'number' ? q.where('id', '=', idOrName) : q.where('name_key', '=', idOrName.toLowerCase());
+    q =
+      typeof idOrName === 'number'
+        ? q.where('id', '=', idOrName)
+        : q.where('name_key', '=', idOrName.toLowerCase());
     const r = await q.executeTakeFirst();
     if (!r) return undefined;
     const id = Number(r.id);
@@ -246,7 +249,12 @@ export class SecurityStore {
   // ---- members ----
 
   async listMembers(kind: 'member' | 'api', trx: Db = this.db): Promise<MemberRow[]> {
-    const rows = await trx.selectFrom('psa_member').selectAll().where('kind', '=', kind).orderBy('id').execute();
+    const rows = await trx
+      .selectFrom('psa_member')
+      .selectAll()
+      .where('kind', '=', kind)
+      .orderBy('id')
+      .execute();
     return rows.map((r) => toMember(r));
   }
 
@@ -333,7 +341,14 @@ export class SecurityStore {
   // ---- API keys ----
 
   async createKey(
-    input: { memberId: number; description: string; publicKey: string; privateKeyDigest: string; createdBy: string; at: string },
+    input: {
+      memberId: number;
+      description: string;
+      publicKey: string;
+      privateKeyDigest: string;
+      createdBy: string;
+      at: string;
+    },
     trx: Db = this.db,
   ): Promise<number> {
     const row = await trx
@@ -354,7 +369,12 @@ export class SecurityStore {
   }
 
   async listKeys(memberId: number, trx: Db = this.db): Promise<ApiKeyRow[]> {
-    const rows = await trx.selectFrom('psa_api_key').selectAll().where('member_id', '=', memberId).orderBy('id').execute();
+    const rows = await trx
+      .selectFrom('psa_api_key')
+      .selectAll()
+      .where('member_id', '=', memberId)
+      .orderBy('id')
+      .execute();
     return rows.map((r) => toKey(r));
   }
 
@@ -364,16 +384,26 @@ export class SecurityStore {
   }
 
   async findKeyByPublicKey(publicKey: string, trx: Db = this.db): Promise<ApiKeyRow | undefined> {
-    const r = await trx.selectFrom('psa_api_key').selectAll().where('public_key', '=', publicKey).executeTakeFirst();
+    const r = await trx
+      .selectFrom('psa_api_key')
+      .selectAll()
+      .where('public_key', '=', publicKey)
+      .executeTakeFirst();
     return r && toKey(r);
   }
 
   async revokeKey(id: number, at: string, trx: Db = this.db): Promise<void> {
-    await trx.updateTable('psa_api_key').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await trx
+      .updateTable('psa_api_key')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   async touchKeys(lastUsed: Map<number, string>, trx: Db = this.db): Promise<void> {
-    for (const [id, at] of lastUsed) await trx.updateTable('psa_api_key').set({ last_used_at: at }).where('id', '=', id).execute();
+    for (const [id, at] of lastUsed)
+      await trx.updateTable('psa_api_key').set({ last_used_at: at }).where('id', '=', id).execute();
   }
 
   // ---- History and API Logs ----
@@ -384,7 +414,13 @@ export class SecurityStore {
   ): Promise<void> {
     await trx
       .insertInto('psa_member_history')
-      .values({ member_id: entry.memberId, at: entry.at, actor: entry.actor, action: entry.action, detail: entry.detail ?? '' })
+      .values({
+        member_id: entry.memberId,
+        at: entry.at,
+        actor: entry.actor,
+        action: entry.action,
+        detail: entry.detail ?? '',
+      })
       .execute();
   }
 

@@ -1,0 +1,39 @@
+// Builds the PSA's HTTP application: the ConnectWise REST API, the admin API, errors in
+// ConnectWise's shape; TLS is on unless plain HTTP was explicitly allowed.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { PsaServices } from '../service/services.js';
+import { registerAdminApi } from './admin-api.js';
+import { BODY_LIMIT_BYTES, installErrorHandler } from './errors.js';
+import { registerPsaApi } from './psa-api.js';
+
+export interface PsaAppOptions {
+  https?: { cert: string; key: string } | undefined;
+}
+
+let requestCounter = 0;
+
+export async function buildPsaApp(
+  services: PsaServices,
+  options: PsaAppOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger,
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: {
+      caseSensitive: false,
+      ignoreTrailingSlash: true,
+      // Form-style decoding (`+` is a space), as axios-based clients such as connectwise-rest send it.
+      querystringParser: (text: string) => Object.fromEntries(new URLSearchParams(text)),
+    },
+    genReqId: () => `req-${(++requestCounter).toString(36)}-${Date.now().toString(36)}`,
+    keepAliveTimeout: 65_000,
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  installErrorHandler(app);
+  registerPsaApi(app, services);
+  registerAdminApi(app, services);
+  app.addHook('onClose', async () => {
+    await services.apiLog.flush();
+  });
+  return app;
+}

@@ -1,0 +1,85 @@
+// Composition of the PSA: stores, the record engine, the admin service, credential verification,
+// rate limiting and API logs, wired to one storage, clock and logger.
+import type { Clock } from '../../platform/clock.js';
+import type { Config } from '../../platform/config.js';
+import type { Storage } from '../../platform/db.js';
+import type { Logger } from '../../platform/logger.js';
+import { ApiLogWriter } from '../http/api-log.js';
+import { KeyVerifier } from '../http/key-verifier.js';
+import { RateLimiter } from '../http/rate-limit.js';
+import { RecordStore } from '../store/records.js';
+import { SecurityStore } from '../store/security.js';
+import { AdminService } from './admin.js';
+import { RecordEngine } from './engine.js';
+import { REGISTRY } from './resources.js';
+
+export interface PsaServices {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  storage: Storage;
+  records: RecordStore;
+  security: SecurityStore;
+  engine: RecordEngine;
+  admin: AdminService;
+  verifier: KeyVerifier;
+  limiter: RateLimiter;
+  apiLog: ApiLogWriter;
+  /** Whether the server speaks TLS (adds HSTS). */
+  tls: boolean;
+  /** `https://host:port` as clients reach this PSA, for Link headers and hrefs. */
+  publicOrigin(hostHeader: string | undefined): string;
+  metrics?: { authFailures: { inc(labels: { reason: string }): void } } | undefined;
+}
+
+export function createPsaServices(options: {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  storage: Storage;
+  tls: boolean;
+  keyCacheTtlMs?: number;
+}): PsaServices {
+  const { config, clock, logger, storage } = options;
+  const records = new RecordStore(storage.db, storage.dialect);
+  const security = new SecurityStore(storage.db);
+  const engine = new RecordEngine(records, REGISTRY, {
+    async find(ref) {
+      let m: Awaited<ReturnType<SecurityStore['findMember']>>;
+      if (typeof ref.id === 'number') m = await security.findMember(ref.id);
+      else if (typeof ref.identifier === 'string') m = await security.findMember(ref.identifier);
+      if (!m) return undefined;
+      const name =
+        m.kind === 'api' ? String(m.data.name ?? m.identifier) : `${m.firstName} ${m.lastName}`.trim();
+      return { id: m.id, identifier: m.identifier, name: name || m.identifier };
+    },
+  });
+  const admin = new AdminService(security, records, clock);
+  const verifier = new KeyVerifier(security, clock, config.psa.companyId, options.keyCacheTtlMs ?? 5000);
+  admin.onChange((change) => {
+    if (change.kind === 'key') verifier.invalidate((p) => p.keyId === change.id);
+    else if (change.kind === 'member') verifier.invalidate((p) => p.memberId === change.id);
+    else verifier.invalidate((p) => p.roleId === change.id);
+  });
+  const scheme = options.tls ? 'https' : 'http';
+  return {
+    config,
+    clock,
+    logger,
+    storage,
+    records,
+    security,
+    engine,
+    admin,
+    verifier,
+    limiter: new RateLimiter(config.psa.rateLimitPerMinute, clock),
+    apiLog: new ApiLogWriter(security, logger),
+    tls: options.tls,
+    publicOrigin(host) {
+      if (config.psa.publicUrl) return config.psa.publicUrl.replace(/\/$/, '');
+      const safeHost =
+        host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : `${config.psa.host}:${config.psa.port}`;
+      return `${scheme}://${safeHost}`;
+    },
+  };
+}
