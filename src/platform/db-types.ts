@@ -2,6 +2,8 @@
 // a parsed value on PostgreSQL (see decodeJson).
 import type { Generated } from 'kysely';
 
+export type Dialect = 'sqlite' | 'postgres';
+
 export interface CwRecordTable {
   entity: string;
   id: number;

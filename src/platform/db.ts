@@ -5,10 +5,8 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Database } from './db-types.js';
+import type { Database, Dialect } from './db-types.js';
 import { migrateToLatest } from './migrate.js';
-
-export type Dialect = 'sqlite' | 'postgres';
 
 export interface Storage {
   db: Kysely<Database>;
@@ -71,4 +69,5 @@ export async function createTestSchema(baseUrl: string, name: string): Promise<s
   return u.toString();
 }
 
+export type { Dialect };
 export { sql };

@@ -1,7 +1,7 @@
 // Runs the numbered, append-only migrations. On PostgreSQL an advisory lock serialises processes
 // that start together, so the database is migrated exactly once.
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import type { Dialect } from './db.js';
+import type { Dialect } from './db-types.js';
 import { migrations } from './migrations/index.js';
 
 const MIGRATION_LOCK_KEY = 4_242_001;

@@ -1,7 +1,7 @@
 // PSA core: ConnectWise records (one JSON document per record), roles, members, API keys,
 // their history and API logs, and callback deliveries.
 import type { Kysely, Migration } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../db-types.js';
 import { idColumn, jsonType } from './helpers.js';
 
 export default function migration(dialect: Dialect): Migration {

@@ -1,5 +1,5 @@
 import type { ColumnDefinitionBuilder } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../db-types.js';
 
 /** An auto-generated integer primary key on either database. */
 export function idColumn(c: ColumnDefinitionBuilder, dialect: Dialect): ColumnDefinitionBuilder {

@@ -1,6 +1,6 @@
 // Numbered, append-only. Never edit a migration that has landed; add the next number.
 import type { Migration } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../db-types.js';
 import m0001 from './0001_psa_core.js';
 
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
