@@ -18,6 +18,9 @@ export type Condition =
   | { type: 'in'; path: string[]; negated: boolean; values: Literal[] }
   | { type: 'like' | 'contains'; path: string[]; negated: boolean; pattern: string };
 
+export type ConditionGroup = Extract<Condition, { type: 'and' | 'or' }>;
+export type ConditionLeaf = Exclude<Condition, ConditionGroup>;
+
 /** A 400 in ConnectWise's shape is built from this by the HTTP layer. */
 export interface QueryError {
   /** Which parameter was wrong: conditions, childConditions, customFieldConditions, orderBy, fields. */
@@ -49,3 +52,12 @@ export interface OrderTerm {
   field: ResolvedField;
   direction: 'asc' | 'desc';
 }
+
+/** One parsed `orderBy` term, before it is resolved against a schema. */
+export interface OrderByTerm {
+  path: string[];
+  direction: 'asc' | 'desc';
+}
+
+/** A `like` pattern split into literal runs and "any run of characters" wildcards. */
+export type LikePart = { type: 'text'; text: string } | { type: 'any' };
