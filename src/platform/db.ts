@@ -55,6 +55,16 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   return storage;
 }
 
+/** Drops a schema made by createTestSchema (tests clean up after themselves). */
+export async function dropTestSchema(baseUrl: string, name: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: baseUrl, max: 1 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Creates a fresh, empty PostgreSQL schema for one test and returns a URL whose connections use it. */
 export async function createTestSchema(baseUrl: string, name: string): Promise<string> {
   const pool = new pg.Pool({ connectionString: baseUrl, max: 1 });

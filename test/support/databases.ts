@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestSchema, openStorage, type Storage } from '../../src/platform/db.js';
+import { createTestSchema, dropTestSchema, openStorage, type Storage } from '../../src/platform/db.js';
 
 export const postgresUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 
@@ -18,5 +18,12 @@ export async function openTestStorage(kind: 'sqlite' | 'postgres'): Promise<Stor
   if (kind === 'sqlite') return openStorage({ dataDir: dir });
   const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const url = await createTestSchema(postgresUrl!, schema);
-  return openStorage({ dataDir: dir, databaseUrl: url });
+  const storage = await openStorage({ dataDir: dir, databaseUrl: url });
+  return {
+    ...storage,
+    async close() {
+      await storage.close();
+      await dropTestSchema(postgresUrl!, schema);
+    },
+  };
 }

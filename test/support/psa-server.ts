@@ -9,7 +9,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { type Running, startParasol } from '../../src/main.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { loadConfig } from '../../src/platform/config.js';
-import { createTestSchema } from '../../src/platform/db.js';
+import { createTestSchema, dropTestSchema } from '../../src/platform/db.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { RolePreset } from '../../src/psa/catalog/index.js';
 import { seedPsa } from '../../src/psa/service/seed.js';
@@ -53,11 +53,10 @@ export async function startTestPsa(
 ): Promise<TestPsa> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parasol-psa-'));
   let databaseUrl: string | undefined;
+  let schema: string | undefined;
   if (options.db === 'postgres') {
-    databaseUrl = await createTestSchema(
-      postgresUrl!,
-      `psa_${process.pid}_${Date.now().toString(36)}_${counter++}`,
-    );
+    schema = `psa_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+    databaseUrl = await createTestSchema(postgresUrl!, schema);
   }
   let logText = '';
   const sink = new Writable({
@@ -134,6 +133,7 @@ export async function startTestPsa(
     async close() {
       await dispatcher.close();
       await running.close();
+      if (schema) await dropTestSchema(postgresUrl!, schema);
     },
   };
 }
