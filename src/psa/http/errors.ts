@@ -33,15 +33,20 @@ function translate(error: FastifyError): PsaError | undefined {
   return undefined;
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(
+  app: FastifyInstance,
+  countError: (code: string) => void = () => {},
+): void {
   app.setErrorHandler((error: FastifyError | PsaError, req, reply) => {
     const known = error instanceof PsaError ? error : translate(error as FastifyError);
     if (known) {
+      countError(known.code);
       const retryAfter = (known as PsaError & { retryAfter?: number }).retryAfter;
       if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
       if (known.status >= 500) req.log.error({ err: error }, 'request failed');
       return reply.status(known.status).send(known.toBody());
     }
+    countError('InternalError');
     req.log.error({ err: error }, 'unexpected error');
     return reply.status(500).send({
       code: 'InternalError',

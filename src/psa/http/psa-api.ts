@@ -161,7 +161,7 @@ function samePath(list: Array<{ e: Endpoint }>): string[] {
 async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaServices): Promise<void> {
   const clientId = req.headers.clientid;
   if (typeof clientId !== 'string' || clientId.trim() === '' || clientId.length > 100) {
-    services.metrics?.authFailures.inc({ reason: 'clientId' });
+    services.metrics.authFailures.inc({ reason: 'clientId' });
     throw new PsaError(
       'Unauthorized',
       'clientId header is required: register one at ConnectWise and send it as the clientId header.',
@@ -169,7 +169,7 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
   }
   const verified = await services.verifier.verify(req.headers.authorization);
   if (!verified.ok) {
-    services.metrics?.authFailures.inc({ reason: verified.reason });
+    services.metrics.authFailures.inc({ reason: verified.reason });
     req.log.info({ reason: verified.reason }, 'API authentication failed');
     throw new PsaError('Unauthorized', 'Your credentials are invalid or the member is inactive.');
   }

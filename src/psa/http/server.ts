@@ -29,7 +29,19 @@ export async function buildPsaApp(
     genReqId: () => `req-${(++requestCounter).toString(36)}-${Date.now().toString(36)}`,
     keepAliveTimeout: 65_000,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
-  installErrorHandler(app);
+  installErrorHandler(app, (code) => services.metrics.errors.inc({ product: 'psa', code }));
+  app.addHook('onResponse', async (req, reply) => {
+    services.metrics.httpRequests.inc({
+      product: 'psa',
+      route: req.routeOptions.url ?? 'unmatched',
+      method: req.method,
+      status: String(reply.statusCode),
+    });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', services.metrics.registry.contentType);
+    return services.metrics.registry.metrics();
+  });
   registerPsaApi(app, services);
   registerAdminApi(app, services);
   app.addHook('onClose', async () => {

@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Config } from '../../platform/config.js';
 import type { Storage } from '../../platform/db.js';
 import type { Logger } from '../../platform/logger.js';
+import { createMetrics, type Metrics } from '../../platform/metrics.js';
 import { ApiLogWriter } from '../http/api-log.js';
 import { KeyVerifier } from '../http/key-verifier.js';
 import { RateLimiter } from '../http/rate-limit.js';
@@ -29,7 +30,7 @@ export interface PsaServices {
   tls: boolean;
   /** `https://host:port` as clients reach this PSA, for Link headers and hrefs. */
   publicOrigin(hostHeader: string | undefined): string;
-  metrics?: { authFailures: { inc(labels: { reason: string }): void } } | undefined;
+  metrics: Metrics;
 }
 
 export function createPsaServices(options: {
@@ -39,6 +40,7 @@ export function createPsaServices(options: {
   storage: Storage;
   tls: boolean;
   keyCacheTtlMs?: number;
+  metrics?: Metrics;
 }): PsaServices {
   const { config, clock, logger, storage } = options;
   const records = new RecordStore(storage.db, storage.dialect);
@@ -75,6 +77,7 @@ export function createPsaServices(options: {
     limiter: new RateLimiter(config.psa.rateLimitPerMinute, clock),
     apiLog: new ApiLogWriter(security, logger),
     tls: options.tls,
+    metrics: options.metrics ?? createMetrics(),
     publicOrigin(host) {
       if (config.psa.publicUrl) return config.psa.publicUrl.replace(/\/$/, '');
       const safeHost =
