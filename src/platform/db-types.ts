@@ -112,7 +112,91 @@ export interface PsaSigningKeyTable {
   created_at: string;
 }
 
+export interface ConProviderTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'MSP' | 'MSSP';
+  created_at: string;
+}
+
+export interface ConUserTable {
+  id: Generated<number>;
+  provider_id: number;
+  email: string;
+  email_key: string;
+  name: string;
+  role: 'admin' | 'read-only';
+  password_hash: string;
+  failed_attempts: number;
+  locked_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConSessionTable {
+  token_digest: string;
+  user_id: number;
+  provider_id: number;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+export interface ConCustomerTable {
+  id: Generated<number>;
+  provider_id: number;
+  name: string;
+  seats: number;
+  psa_company_identifier: string | null;
+  psa_company_id: number | null;
+  mapping_checked_at: string | null;
+  mapping_state: 'unmapped' | 'mapped' | 'missing';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConPsaIntegrationTable {
+  provider_id: number;
+  enabled: number;
+  site: string;
+  company_id: string;
+  client_id: string;
+  public_key_sealed: string | null;
+  private_key_sealed: string | null;
+  public_key_hint: string | null;
+  private_key_hint: string | null;
+  trusted_ca: string | null;
+  preflight: unknown;
+  preflight_at: string | null;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface ConPsaCacheTable {
+  provider_id: number;
+  kind: string;
+  data: unknown;
+  refreshed_at: string;
+}
+
+export interface ConAuditTable {
+  id: Generated<number>;
+  provider_id: number;
+  at: string;
+  actor: string;
+  action: string;
+  detail: string;
+}
+
 export interface Database {
+  con_provider: ConProviderTable;
+  con_user: ConUserTable;
+  con_session: ConSessionTable;
+  con_customer: ConCustomerTable;
+  con_psa_integration: ConPsaIntegrationTable;
+  con_psa_cache: ConPsaCacheTable;
+  con_audit: ConAuditTable;
   cw_record: CwRecordTable;
   cw_sequence: CwSequenceTable;
   psa_role: PsaRoleTable;
