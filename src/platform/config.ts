@@ -27,6 +27,8 @@ export const configSchema = z.object({
         .string()
         .regex(/^[A-Za-z0-9_.]+$/)
         .default('v4_6_release'),
+      /** Refuse clientIds that are not GUIDs, as ConnectWise refuses unregistered ones. */
+      requireGuidClientId: booleanFromEnv.default(true),
       /** Requests per minute per (company, public key) before 429. */
       rateLimitPerMinute: z.coerce.number().int().min(1).default(1000),
       tlsCertFile: z.string().optional(),
@@ -55,6 +57,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     ['PSA_COMPANY_NAME', 'companyName'],
     ['PSA_CODEBASE', 'codebase'],
     ['PSA_RATE_LIMIT_PER_MINUTE', 'rateLimitPerMinute'],
+    ['PSA_REQUIRE_GUID_CLIENT_ID', 'requireGuidClientId'],
     ['PSA_TLS_CERT_FILE', 'tlsCertFile'],
     ['PSA_TLS_KEY_FILE', 'tlsKeyFile'],
     ['PSA_PUBLIC_URL', 'publicUrl'],

@@ -35,6 +35,11 @@ export interface TestPsa {
   companyId: string;
   clientId: string;
   dataDir: string;
+  /**
+   * The PostgreSQL URL (its own schema) the server uses; undefined on SQLite, whose file lives in
+   * `dataDir`. Lets a test point the CLI (PARASOL_DATA_DIR / DATABASE_URL) at the same database.
+   */
+  databaseUrl: string | undefined;
   /** Everything the server logged, as text (for "no secret in logs" checks). */
   logs: () => string;
   /** fetch that trusts the test server's self-signed certificate. */
@@ -49,8 +54,16 @@ export interface TestPsa {
 let counter = 0;
 
 export async function startTestPsa(
-  options: { db?: 'sqlite' | 'postgres'; demo?: boolean; clock?: Clock; rateLimitPerMinute?: number } = {},
+  options: {
+    db?: 'sqlite' | 'postgres';
+    demo?: boolean;
+    clock?: Clock;
+    rateLimitPerMinute?: number;
+    /** Level of the captured server log; 'info' (default) keeps every request line for `logs()`. */
+    logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  } = {},
 ): Promise<TestPsa> {
+  const logLevel = options.logLevel ?? 'info';
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parasol-psa-'));
   let databaseUrl: string | undefined;
   let schema: string | undefined;
@@ -70,11 +83,11 @@ export async function startTestPsa(
     {
       dataDir,
       ...(databaseUrl ? { databaseUrl } : {}),
-      logLevel: 'info',
+      logLevel,
       psa: { host: '127.0.0.1', port: 0, rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000 },
     },
   );
-  const logger = createLogger('info', sink);
+  const logger = createLogger(logLevel, sink);
   const running = await startParasol(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
   const services = running.psa.services;
   await seedPsa(services, { demo: options.demo ?? true });
@@ -99,8 +112,9 @@ export async function startTestPsa(
     hostPort: origin.replace(/^https:\/\//, ''),
     apiBase: `${origin}/${config.psa.codebase}/apis/3.0`,
     companyId,
-    clientId: 'parasol-test-client',
+    clientId: '8d3e5b9a-4c1f-4e2a-9b7d-2f6a1c0e5d43',
     dataDir,
+    databaseUrl,
     logs: () => logText,
     fetch: (url, init) =>
       undiciFetch(url, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>,

@@ -158,6 +158,8 @@ function samePath(list: Array<{ e: Endpoint }>): string[] {
   return list.map(({ e }) => e.method);
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaServices): Promise<void> {
   const clientId = req.headers.clientid;
   if (typeof clientId !== 'string' || clientId.trim() === '' || clientId.length > 100) {
@@ -166,6 +168,11 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
       'Unauthorized',
       'clientId header is required: register one at ConnectWise and send it as the clientId header.',
     );
+  }
+  // ConnectWise issues client ids as GUIDs; anything else cannot be a registered integration.
+  if (services.config.psa.requireGuidClientId && !GUID.test(clientId.trim())) {
+    services.metrics.authFailures.inc({ reason: 'clientId' });
+    throw new PsaError('Unauthorized', 'clientId is not a registered client id (ConnectWise client ids are GUIDs).');
   }
   const verified = await services.verifier.verify(req.headers.authorization);
   if (!verified.ok) {
