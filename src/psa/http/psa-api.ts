@@ -11,7 +11,7 @@ import type { ListParams } from '../service/engine.js';
 import type { PsaServices } from '../service/services.js';
 import { CW_PATHS } from './cw-paths.js';
 import { ENDPOINTS, type Endpoint, fastifyPath, templatePattern } from './endpoints.js';
-import type { Principal } from './key-verifier.js';
+import type { Principal, VerifyFailure } from './key-verifier.js';
 import { forwardOnlyLink, navigableLink } from './paging.js';
 import { SPECIAL_HANDLERS } from './special-routes.js';
 
@@ -158,6 +158,18 @@ function samePath(list: Array<{ e: Endpoint }>): string[] {
   return list.map(({ e }) => e.method);
 }
 
+/**
+ * Revoked keys and inactive members are named only to a caller who proved it holds the key pair
+ * (the private key matched), so the message helps an admin fix the integration without telling a
+ * guesser anything.
+ */
+function unauthorizedMessage(reason: VerifyFailure): string {
+  if (reason === 'revoked') return 'This API key has been revoked; create a new key for the member.';
+  if (reason === 'inactive-member') return 'The member these API keys belong to is inactive.';
+  if (reason === 'inactive-role') return "The member's security role is inactive.";
+  return 'Your credentials are invalid.';
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaServices): Promise<void> {
@@ -178,7 +190,7 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
   if (!verified.ok) {
     services.metrics.authFailures.inc({ reason: verified.reason });
     req.log.info({ reason: verified.reason }, 'API authentication failed');
-    throw new PsaError('Unauthorized', 'Your credentials are invalid or the member is inactive.');
+    throw new PsaError('Unauthorized', unauthorizedMessage(verified.reason));
   }
   const principal = verified.principal;
   req.principal = principal;
