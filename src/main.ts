@@ -6,6 +6,7 @@ import { openStorage, type Storage } from './platform/db.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { loadOrCreateTls } from './platform/tls.js';
 import { buildPsaApp } from './psa/http/server.js';
+import { CallbackDispatcher } from './psa/service/callback-dispatcher.js';
 import { createPsaServices, type PsaServices } from './psa/service/services.js';
 
 export interface Running {
@@ -51,11 +52,15 @@ export async function startParasol(
   const port = new URL(address).port;
   const host = config.psa.host === '0.0.0.0' || config.psa.host === '::' ? 'localhost' : config.psa.host;
   const url = config.psa.publicUrl ?? `${useTls ? 'https' : 'http'}://${host}:${port}`;
+  // PSA-8: sends the callback deliveries that record changes enqueue.
+  const callbacks = new CallbackDispatcher({ storage, clock: services.clock, logger });
+  callbacks.start();
   return {
     psa: { url, app, services, certFile: tls?.certFile },
     storage,
     logger,
     async close() {
+      await callbacks.stop();
       await app.close();
       await storage.close();
     },

@@ -30,6 +30,13 @@ export async function buildPsaApp(
     keepAliveTimeout: 65_000,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   installErrorHandler(app, (code) => services.metrics.errors.inc({ product: 'psa', code }));
+  // Clients such as pyconnectwise send `Content-Type: application/json` on every request, also on a
+  // DELETE without a body; that is not an empty JSON document (which would be a 400).
+  app.addHook('onRequest', async (req) => {
+    const h = req.raw.headers;
+    if (req.method === 'DELETE' && h['transfer-encoding'] === undefined && !Number(h['content-length'] ?? 0))
+      delete h['content-type'];
+  });
   app.addHook('onResponse', async (req, reply) => {
     services.metrics.httpRequests.inc({
       product: 'psa',

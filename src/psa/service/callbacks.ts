@@ -104,14 +104,20 @@ export async function enqueueCallbacks(
   return matching.length;
 }
 
-/** ConnectWise appends the record id and action to the registered URL (which often ends in `?recordId=`). */
+/**
+ * The delivery URL: ConnectWise appends the action and the record id to the registered URL as
+ * `action` and `id` query parameters (what connectwise-rest's middleware reads as `req.query.action`
+ * and `req.query.id`); a URL ending in `recordId=` (the documented convention) also gets the id there.
+ * A `#fragment` stays at the end.
+ */
 export function appendQuery(url: string, params: Record<string, string>): string {
-  const trailingRecordId = /[?&]recordId=$/i.test(url);
-  let out = trailingRecordId ? `${url}${encodeURIComponent(params.id ?? '')}` : url;
-  const sep = () => (out.includes('?') ? '&' : '?');
+  const hash = url.indexOf('#');
+  const fragment = hash >= 0 ? url.slice(hash) : '';
+  let out = hash >= 0 ? url.slice(0, hash) : url;
+  if (/[?&]recordId=$/i.test(out)) out += encodeURIComponent(params.id ?? '');
   for (const [k, v] of Object.entries(params)) {
-    if (k === 'id' && trailingRecordId) continue;
-    out += `${sep()}${k}=${encodeURIComponent(v)}`;
+    const sep = !out.includes('?') ? '?' : /[?&]$/.test(out) ? '' : '&';
+    out += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
   }
-  return out;
+  return out + fragment;
 }
