@@ -1,36 +1,90 @@
-// Composition root: configuration → platform (logs, storage, TLS) → products → servers.
+// Composition root: configuration → platform (logs, storage, metrics, TLS, keyring) → products
+// (the PSA and the console, which reaches any PSA only through its ConnectWise client) → servers.
 import type { FastifyInstance } from 'fastify';
+import { buildConsoleApp } from './console/http/server.js';
+import { runPreflight } from './console/preflight/run.js';
+import { ConnectWiseClient } from './console/psa-client/client.js';
+import type { PsaConnection } from './console/psa-client/types.js';
+import { type ConsoleServices, createConsoleServices } from './console/service/services.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import type { Config } from './platform/config.js';
 import { openStorage, type Storage } from './platform/db.js';
+import { type Keyring, loadKeyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
-import { loadOrCreateTls } from './platform/tls.js';
+import { createMetrics } from './platform/metrics.js';
+import { loadOrCreateTls, type TlsMaterial } from './platform/tls.js';
 import { buildPsaApp } from './psa/http/server.js';
 import { CallbackDispatcher } from './psa/service/callback-dispatcher.js';
 import { createPsaServices, type PsaServices } from './psa/service/services.js';
 
 export interface Running {
   psa: { url: string; app: FastifyInstance; services: PsaServices; certFile?: string | undefined };
+  console: { url: string; app: FastifyInstance; services: ConsoleServices };
   storage: Storage;
   logger: Logger;
   close(): Promise<void>;
 }
 
-/** Opens storage and returns the PSA's services, without serving HTTP (CLI commands use this). */
-export async function openPsa(
-  config: Config,
-  options: { clock?: Clock; logger?: Logger; tls?: boolean } = {},
-) {
+export interface OpenOptions {
+  clock?: Clock;
+  logger?: Logger;
+  tls?: boolean;
+}
+
+/** Opens storage and builds both products' services without serving HTTP (CLI commands use this). */
+export async function openParasol(config: Config, options: OpenOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const services = createPsaServices({
+  const metrics = createMetrics();
+  const tls = options.tls ?? !config.psa.allowHttp;
+  const psa = createPsaServices({ config, clock, logger, storage, tls, metrics });
+  let keyring: Keyring | undefined;
+  const getKeyring = () => {
+    keyring ??= loadKeyring({ dataDir: config.dataDir, envValue: config.masterKeys });
+    return keyring;
+  };
+  // The console trusts the certificate of the PSA built into this deployment, as an admin would
+  // paste it; a customer's ConnectWise needs a publicly trusted certificate or its CA in the settings.
+  const ownCa = () =>
+    tls
+      ? loadOrCreateTls({
+          dataDir: config.dataDir,
+          certFile: config.psa.tlsCertFile,
+          keyFile: config.psa.tlsKeyFile,
+        }).cert
+      : undefined;
+  const consoleServices = createConsoleServices({
     config,
-    clock: options.clock ?? systemClock,
+    clock,
     logger,
     storage,
-    tls: options.tls ?? !config.psa.allowHttp,
+    keyring: getKeyring,
+    metrics,
+    tls,
+    clientFactory: (connection: PsaConnection) => {
+      const extra = ownCa();
+      const ca = [connection.ca, extra].filter(Boolean).join('\n') || undefined;
+      return new ConnectWiseClient(
+        { ...connection, ...(ca ? { ca } : {}) },
+        { onRequest: (info) => logger.debug({ psaCall: info }, 'PSA call') },
+      );
+    },
+    preflight: (api, settings) => runPreflight(api, settings, clock),
   });
-  return { storage, services, logger };
+  return { storage, logger, metrics, psa, console: consoleServices, keyring: getKeyring };
+}
+
+/** Kept for CLI commands that only need the PSA. */
+export async function openPsa(config: Config, options: OpenOptions = {}) {
+  const opened = await openParasol(config, options);
+  return { storage: opened.storage, services: opened.psa, logger: opened.logger };
+}
+
+function displayUrl(host: string, address: string, tls: boolean): string {
+  const port = new URL(address).port;
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `${tls ? 'https' : 'http'}://${shown}:${port}`;
 }
 
 export async function startParasol(
@@ -38,30 +92,34 @@ export async function startParasol(
   options: { clock?: Clock; logger?: Logger } = {},
 ): Promise<Running> {
   const useTls = !config.psa.allowHttp;
-  const { storage, services, logger } = await openPsa(config, { ...options, tls: useTls });
-  const tls = useTls
+  const opened = await openParasol(config, { ...options, tls: useTls });
+  const { storage, logger } = opened;
+  const tls: TlsMaterial | undefined = useTls
     ? loadOrCreateTls({
         dataDir: config.dataDir,
         certFile: config.psa.tlsCertFile,
         keyFile: config.psa.tlsKeyFile,
-        hostnames: [config.psa.host],
+        hostnames: [config.psa.host, config.console.host],
       })
     : undefined;
-  const app = await buildPsaApp(services, { https: tls });
-  const address = await app.listen({ host: config.psa.host, port: config.psa.port });
-  const port = new URL(address).port;
-  const host = config.psa.host === '0.0.0.0' || config.psa.host === '::' ? 'localhost' : config.psa.host;
-  const url = config.psa.publicUrl ?? `${useTls ? 'https' : 'http'}://${host}:${port}`;
+  const psaApp = await buildPsaApp(opened.psa, { https: tls });
+  const psaAddress = await psaApp.listen({ host: config.psa.host, port: config.psa.port });
+  const psaUrl = config.psa.publicUrl ?? displayUrl(config.psa.host, psaAddress, useTls);
+  const consoleApp = await buildConsoleApp(opened.console, { https: tls });
+  const consoleAddress = await consoleApp.listen({ host: config.console.host, port: config.console.port });
+  const consoleUrl = config.console.publicUrl ?? displayUrl(config.console.host, consoleAddress, useTls);
   // PSA-8: sends the callback deliveries that record changes enqueue.
-  const callbacks = new CallbackDispatcher({ storage, clock: services.clock, logger });
+  const callbacks = new CallbackDispatcher({ storage, clock: opened.psa.clock, logger });
   callbacks.start();
   return {
-    psa: { url, app, services, certFile: tls?.certFile },
+    psa: { url: psaUrl, app: psaApp, services: opened.psa, certFile: tls?.certFile },
+    console: { url: consoleUrl, app: consoleApp, services: opened.console },
     storage,
     logger,
     async close() {
       await callbacks.stop();
-      await app.close();
+      await consoleApp.close();
+      await psaApp.close();
       await storage.close();
     },
   };

@@ -37,6 +37,15 @@ export const configSchema = z.object({
       publicUrl: z.string().url().optional(),
     })
     .default({}),
+  console: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535).default(8444),
+      publicUrl: z.string().url().optional(),
+    })
+    .default({}),
+  /** Master keys for secrets at rest (`current=id;id=<base64>` or one base64 key); else a key file. */
+  masterKeys: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -67,7 +76,13 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.PARASOL_DATA_DIR) out.dataDir = env.PARASOL_DATA_DIR;
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
+  if (env.PARASOL_MASTER_KEYS) out.masterKeys = env.PARASOL_MASTER_KEYS;
   if (Object.keys(psa).length > 0) out.psa = psa;
+  const consoleEnv: Record<string, unknown> = {};
+  if (env.CONSOLE_HOST) consoleEnv.host = env.CONSOLE_HOST;
+  if (env.CONSOLE_PORT) consoleEnv.port = env.CONSOLE_PORT;
+  if (env.CONSOLE_PUBLIC_URL) consoleEnv.publicUrl = env.CONSOLE_PUBLIC_URL;
+  if (Object.keys(consoleEnv).length > 0) out.console = consoleEnv;
   return out;
 }
 

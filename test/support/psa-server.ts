@@ -85,6 +85,7 @@ export async function startTestPsa(
       ...(databaseUrl ? { databaseUrl } : {}),
       logLevel,
       psa: { host: '127.0.0.1', port: 0, rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000 },
+      console: { host: '127.0.0.1', port: 0 },
     },
   );
   const logger = createLogger(logLevel, sink);

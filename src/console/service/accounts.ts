@@ -61,17 +61,30 @@ export class AccountsService {
 
   async createProvider(input: unknown, actor: string): Promise<Provider> {
     const p = parse(providerCreateSchema, input, 'provider');
-    if (await this.store.findProviderByName(p.name)) throw new ConsoleError('conflict', `a provider named '${p.name}' exists`);
+    if (await this.store.findProviderByName(p.name))
+      throw new ConsoleError('conflict', `a provider named '${p.name}' exists`);
     const at = this.at();
     const id = await this.store.createProvider({ ...p, at });
-    await this.store.audit({ providerId: id, at, actor, action: 'provider.created', detail: `${p.kind} ${p.name}` });
+    await this.store.audit({
+      providerId: id,
+      at,
+      actor,
+      action: 'provider.created',
+      detail: `${p.kind} ${p.name}`,
+    });
     return (await this.store.getProvider(id))!;
   }
 
   async updateProvider(providerId: number, input: unknown, actor: string): Promise<Provider> {
     const p = parse(providerUpdateSchema, input, 'provider');
     await this.store.updateProvider(providerId, p);
-    await this.store.audit({ providerId, at: this.at(), actor, action: 'provider.updated', detail: Object.keys(p).join(', ') });
+    await this.store.audit({
+      providerId,
+      at: this.at(),
+      actor,
+      action: 'provider.updated',
+      detail: Object.keys(p).join(', '),
+    });
     const out = await this.store.getProvider(providerId);
     if (!out) throw notFound('provider');
     return out;
@@ -79,7 +92,8 @@ export class AccountsService {
 
   async createUser(providerId: number, input: unknown, actor: string): Promise<PublicUser> {
     const u = parse(userCreateSchema, input, 'user');
-    if (await this.store.findUserByEmail(u.email)) throw new ConsoleError('conflict', `a user with email ${u.email} exists`);
+    if (await this.store.findUserByEmail(u.email))
+      throw new ConsoleError('conflict', `a user with email ${u.email} exists`);
     const at = this.at();
     const id = await this.store.createUser({
       providerId,
@@ -89,7 +103,13 @@ export class AccountsService {
       passwordHash: await hashPassword(u.password),
       at,
     });
-    await this.store.audit({ providerId, at, actor, action: 'user.created', detail: `${u.email} (${u.role})` });
+    await this.store.audit({
+      providerId,
+      at,
+      actor,
+      action: 'user.created',
+      detail: `${u.email} (${u.role})`,
+    });
     return publicUser((await this.store.getUser(providerId, id))!, this.clock.now());
   }
 
@@ -112,9 +132,17 @@ export class AccountsService {
       at,
       ...(u.name !== undefined ? { name: u.name } : {}),
       ...(u.role !== undefined ? { role: u.role } : {}),
-      ...(u.password !== undefined ? { passwordHash: await hashPassword(u.password), failedAttempts: 0, lockedUntil: null } : {}),
+      ...(u.password !== undefined
+        ? { passwordHash: await hashPassword(u.password), failedAttempts: 0, lockedUntil: null }
+        : {}),
     });
-    await this.store.audit({ providerId, at, actor, action: 'user.updated', detail: `${id}: ${Object.keys(u).join(', ')}` });
+    await this.store.audit({
+      providerId,
+      at,
+      actor,
+      action: 'user.updated',
+      detail: `${id}: ${Object.keys(u).join(', ')}`,
+    });
     return this.getUser(providerId, id);
   }
 
@@ -146,12 +174,24 @@ export class AccountsService {
     await this.getCustomer(providerId, id);
     const at = this.at();
     await this.store.updateCustomer(providerId, id, { ...c, at });
-    await this.store.audit({ providerId, at, actor, action: 'customer.updated', detail: `${id}: ${Object.keys(c).join(', ')}` });
+    await this.store.audit({
+      providerId,
+      at,
+      actor,
+      action: 'customer.updated',
+      detail: `${id}: ${Object.keys(c).join(', ')}`,
+    });
     return this.getCustomer(providerId, id);
   }
 
   async deleteCustomer(providerId: number, id: number, actor: string): Promise<void> {
     if (!(await this.store.deleteCustomer(providerId, id))) throw notFound('customer');
-    await this.store.audit({ providerId, at: this.at(), actor, action: 'customer.deleted', detail: String(id) });
+    await this.store.audit({
+      providerId,
+      at: this.at(),
+      actor,
+      action: 'customer.deleted',
+      detail: String(id),
+    });
   }
 }

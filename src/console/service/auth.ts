@@ -49,7 +49,12 @@ export class AuthService {
     }
     if (user.lockedUntil && new Date(user.lockedUntil) > now) {
       const seconds = Math.ceil((new Date(user.lockedUntil).getTime() - now.getTime()) / 1000);
-      throw new ConsoleError('locked', `Too many failed sign-ins: try again in ${seconds} seconds.`, [], seconds);
+      throw new ConsoleError(
+        'locked',
+        `Too many failed sign-ins: try again in ${seconds} seconds.`,
+        [],
+        seconds,
+      );
     }
     const good = await verifyPassword(password, user.passwordHash);
     const at = cwDate(now);
@@ -62,7 +67,13 @@ export class AuthService {
         at,
       });
       if (minutes) {
-        await this.store.audit({ providerId: user.providerId, at, actor: user.email, action: 'user.locked', detail: `${failures} failed sign-ins` });
+        await this.store.audit({
+          providerId: user.providerId,
+          at,
+          actor: user.email,
+          action: 'user.locked',
+          detail: `${failures} failed sign-ins`,
+        });
       }
       throw new ConsoleError('unauthorized', 'The email or password is incorrect.');
     }
@@ -92,7 +103,10 @@ export class AuthService {
     const s = await this.store.findSession(tokenDigest);
     if (!s) return undefined;
     const now = this.now();
-    if (new Date(s.expires_at) <= now || now.getTime() - new Date(s.last_seen_at).getTime() > SESSION_IDLE_MS) {
+    if (
+      new Date(s.expires_at) <= now ||
+      now.getTime() - new Date(s.last_seen_at).getTime() > SESSION_IDLE_MS
+    ) {
       await this.store.deleteSession(tokenDigest);
       return undefined;
     }
@@ -100,7 +114,8 @@ export class AuthService {
     const provider = user && (await this.store.getProvider(user.providerId));
     if (!user || !provider) return undefined;
     // Refresh the idle timer at most once a minute to keep reads cheap.
-    if (now.getTime() - new Date(s.last_seen_at).getTime() > 60_000) await this.store.touchSession(tokenDigest, cwDate(now));
+    if (now.getTime() - new Date(s.last_seen_at).getTime() > 60_000)
+      await this.store.touchSession(tokenDigest, cwDate(now));
     return { user, provider, csrfToken: s.csrf_token, tokenDigest };
   }
 

@@ -32,7 +32,11 @@ export class ConsoleError extends Error {
   }
 
   toBody() {
-    return { error: this.kind, message: this.message, ...(this.issues.length ? { issues: this.issues } : {}) };
+    return {
+      error: this.kind,
+      message: this.message,
+      ...(this.issues.length ? { issues: this.issues } : {}),
+    };
   }
 }
 

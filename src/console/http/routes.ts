@@ -1,0 +1,286 @@
+// THE console API table: every route with its required role, input schemas and handler. The
+// server, the OpenAPI document and the tenant-isolation test all read this one table. Handlers get
+// the signed-in user's provider id and pass it to every service call (tenant isolation).
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import {
+  customerCreateSchema,
+  customerUpdateSchema,
+  integrationSchema,
+  mappingSchema,
+  providerUpdateSchema,
+  signInSchema,
+  userCreateSchema,
+  userUpdateSchema,
+} from '../model/validation.js';
+import { parse, publicUser } from '../service/accounts.js';
+import { SESSION_ABSOLUTE_MS, type SessionUser } from '../service/auth.js';
+import { ConsoleError } from '../service/errors.js';
+import type { ConsoleServices } from '../service/services.js';
+
+export type Access = 'public' | 'user' | 'admin';
+
+export const SESSION_COOKIE = 'parasol_session';
+
+export interface RouteContext {
+  services: ConsoleServices;
+  session: SessionUser | undefined;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+  reply: FastifyReply;
+}
+
+export interface ConsoleRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  summary: string;
+  access: Access;
+  body?: z.ZodTypeAny;
+  /** Content type of the body when it is not JSON (CSV import). */
+  bodyContentType?: string;
+  status?: number;
+  /** Content type of the response when it is not JSON. */
+  produces?: string;
+  handler: (c: RouteContext) => Promise<unknown>;
+}
+
+const id = (c: RouteContext, name = 'id'): number => {
+  const raw = c.params[name];
+  if (raw === undefined || !/^\d{1,15}$/.test(raw))
+    throw new ConsoleError('invalid', `${name} must be a positive whole number`);
+  return Number(raw);
+};
+const provider = (c: RouteContext) => c.session!.provider.id;
+const actor = (c: RouteContext) => c.session!.user.email;
+
+export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/session',
+    summary: 'Sign in; sets the session cookie and returns the CSRF token',
+    access: 'public',
+    body: signInSchema,
+    handler: async (c) => {
+      const creds = parse(signInSchema, c.body, 'sign-in');
+      const { token, session } = await c.services.auth.signIn(creds.email, creds.password);
+      c.reply.setCookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        secure: c.services.tls,
+        sameSite: 'strict',
+        path: '/',
+        maxAge: SESSION_ABSOLUTE_MS / 1000,
+      });
+      return {
+        user: publicUser(session.user, c.services.clock.now()),
+        provider: session.provider,
+        csrfToken: session.csrfToken,
+      };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/session',
+    summary: 'The signed-in user, provider and CSRF token',
+    access: 'user',
+    handler: async (c) => ({
+      user: publicUser(c.session!.user, c.services.clock.now()),
+      provider: c.session!.provider,
+      csrfToken: c.session!.csrfToken,
+    }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/session',
+    summary: 'Sign out',
+    access: 'user',
+    status: 204,
+    handler: async (c) => {
+      await c.services.auth.signOut(c.session!.tokenDigest);
+      c.reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/provider',
+    summary: 'The provider account (kind MSP or MSSP)',
+    access: 'user',
+    handler: async (c) => c.session!.provider,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/provider',
+    summary: 'Rename the provider or change its kind',
+    access: 'admin',
+    body: providerUpdateSchema,
+    handler: (c) => c.services.accounts.updateProvider(provider(c), c.body, actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users',
+    summary: 'Users of the provider',
+    access: 'admin',
+    handler: (c) => c.services.accounts.listUsers(provider(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/users',
+    summary: 'Add a user (admin or read-only)',
+    access: 'admin',
+    body: userCreateSchema,
+    status: 201,
+    handler: (c) => c.services.accounts.createUser(provider(c), c.body, actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/users/:id',
+    summary: 'One user',
+    access: 'admin',
+    handler: (c) => c.services.accounts.getUser(provider(c), id(c)),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/users/:id',
+    summary: "Change a user's name, role or password",
+    access: 'admin',
+    body: userUpdateSchema,
+    handler: (c) => c.services.accounts.updateUser(provider(c), id(c), c.body, actor(c)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/users/:id',
+    summary: 'Remove a user',
+    access: 'admin',
+    status: 204,
+    handler: (c) => c.services.accounts.deleteUser(provider(c), id(c), actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers',
+    summary: 'Customers with their mapping state',
+    access: 'user',
+    handler: (c) => c.services.accounts.listCustomers(provider(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/customers',
+    summary: 'Add a customer (organization)',
+    access: 'admin',
+    body: customerCreateSchema,
+    status: 201,
+    handler: (c) => c.services.accounts.createCustomer(provider(c), c.body, actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers/:id',
+    summary: 'One customer',
+    access: 'user',
+    handler: (c) => c.services.accounts.getCustomer(provider(c), id(c)),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/customers/:id',
+    summary: "Change a customer's name or seats",
+    access: 'admin',
+    body: customerUpdateSchema,
+    handler: (c) => c.services.accounts.updateCustomer(provider(c), id(c), c.body, actor(c)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/customers/:id',
+    summary: 'Remove a customer',
+    access: 'admin',
+    status: 204,
+    handler: (c) => c.services.accounts.deleteCustomer(provider(c), id(c), actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers/:id/suggestions',
+    summary: 'PSA companies ranked by similarity to the customer name',
+    access: 'user',
+    handler: (c) => c.services.mapping.suggestions(provider(c), id(c)),
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/customers/:id/mapping',
+    summary: 'Map the customer to a PSA company identifier (null unmaps)',
+    access: 'admin',
+    body: mappingSchema,
+    handler: (c) => c.services.mapping.setMapping(provider(c), id(c), c.body, actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/mappings.csv',
+    summary: 'All mappings as CSV',
+    access: 'user',
+    produces: 'text/csv',
+    handler: async (c) => {
+      c.reply.header('content-type', 'text/csv; charset=utf-8');
+      c.reply.header('content-disposition', 'attachment; filename="mappings.csv"');
+      return c.services.mapping.exportCsv(provider(c));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/mappings.csv',
+    summary: 'Import mappings from CSV (bad lines are reported, the rest applied)',
+    access: 'admin',
+    bodyContentType: 'text/csv',
+    handler: async (c) => {
+      if (typeof c.body !== 'string') throw new ConsoleError('invalid', 'send the CSV as text/csv');
+      return c.services.mapping.importCsv(provider(c), c.body, actor(c));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/mappings/check',
+    summary: 'Refresh PSA companies and mark mappings whose company disappeared',
+    access: 'admin',
+    handler: async (c) => ({ missing: await c.services.mapping.checkMappings(provider(c), actor(c)) }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/psa/reference',
+    summary:
+      'Cached PSA reference data (companies, boards with statuses/types/subtypes/items, priorities, sources)',
+    access: 'user',
+    handler: (c) => c.services.mapping.reference(provider(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/psa/reference/refresh',
+    summary: 'Read the reference data from the PSA again',
+    access: 'admin',
+    handler: (c) => c.services.mapping.refreshReference(provider(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/psa-integration',
+    summary: 'PSA Integration Details (keys only as masked hints) and the last preflight',
+    access: 'user',
+    handler: (c) => c.services.integration.get(provider(c)),
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/psa-integration',
+    summary: 'Save PSA Integration Details; runs the preflight when enabled',
+    access: 'admin',
+    body: integrationSchema,
+    handler: (c) => c.services.integration.save(provider(c), c.body, actor(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/psa-integration/preflight',
+    summary: 'Run the preflight again',
+    access: 'admin',
+    handler: (c) => c.services.integration.runPreflight(provider(c), actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/audit',
+    summary: 'Admin audit log',
+    access: 'admin',
+    handler: async (c) =>
+      c.services.store.listAudit(provider(c), Math.min(Number(c.query.limit ?? 200) || 200, 1000)),
+  },
+];

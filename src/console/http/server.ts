@@ -1,0 +1,128 @@
+// The console's HTTP application: sign-in with session cookies, CSRF on every change, roles per
+// route from the route table, errors as `{error, message, issues}`, security headers, OpenAPI.
+
+import { timingSafeEqual } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ConsoleError } from '../service/errors.js';
+import type { ConsoleServices } from '../service/services.js';
+import { consoleOpenApi } from './openapi.js';
+import { CONSOLE_ROUTES, type ConsoleRoute, SESSION_COOKIE } from './routes.js';
+
+export const CONSOLE_BODY_LIMIT = 5 * 1024 * 1024;
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function guard(req: FastifyRequest, route: ConsoleRoute, services: ConsoleServices) {
+  if (route.access === 'public') return undefined;
+  const session = await services.auth.authenticate(req.cookies[SESSION_COOKIE]);
+  if (!session) throw new ConsoleError('unauthorized', 'Sign in first.');
+  if (route.method !== 'GET') {
+    const sent = req.headers['x-csrf-token'];
+    if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) {
+      throw new ConsoleError(
+        'forbidden',
+        'The x-csrf-token header is missing or wrong: reload the page and try again.',
+      );
+    }
+  }
+  if (route.access === 'admin' && session.user.role !== 'admin') {
+    throw new ConsoleError(
+      'forbidden',
+      'Your role is read-only: an admin of this account can make this change.',
+    );
+  }
+  return session;
+}
+
+function translate(error: FastifyError): ConsoleError | undefined {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new ConsoleError('invalid', 'Send JSON (or text/csv where the API says so).');
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new ConsoleError('invalid', `The body is larger than ${CONSOLE_BODY_LIMIT} bytes.`);
+  if (error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError) {
+    return new ConsoleError('invalid', `The body is not valid JSON: ${error.message}`);
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode < 500)
+    return new ConsoleError('invalid', error.message);
+  return undefined;
+}
+
+export async function buildConsoleApp(
+  services: ConsoleServices,
+  options: { https?: { cert: string; key: string } | undefined; version?: string } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger,
+    ...(options.https ? { https: options.https } : {}),
+    bodyLimit: CONSOLE_BODY_LIMIT,
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  await app.register(cookie);
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.setErrorHandler((error: FastifyError | ConsoleError, req, reply) => {
+    const known = error instanceof ConsoleError ? error : translate(error as FastifyError);
+    if (known) {
+      services.metrics.errors.inc({ product: 'console', code: known.kind });
+      if (known.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.retryAfterSeconds));
+      return reply.status(known.status).send(known.toBody());
+    }
+    services.metrics.errors.inc({ product: 'console', code: 'internal' });
+    req.log.error({ err: error }, 'unexpected console error');
+    return reply
+      .status(500)
+      .send({ error: 'internal', message: `An unexpected error occurred (request ${req.id}).` });
+  });
+  app.setNotFoundHandler(async (_req, reply) =>
+    reply.status(404).send({ error: 'not-found', message: 'No such page or API.' }),
+  );
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', "default-src 'self'; frame-ancestors 'none'; object-src 'none'");
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (services.tls) reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    services.metrics.httpRequests.inc({
+      product: 'console',
+      route: req.routeOptions.url ?? 'unmatched',
+      method: req.method,
+      status: String(reply.statusCode),
+    });
+  });
+
+  for (const route of CONSOLE_ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (req, reply) => {
+        const session = await guard(req, route, services);
+        const result = await route.handler({
+          services,
+          session,
+          params: req.params as Record<string, string>,
+          query: (req.query ?? {}) as Record<string, string | undefined>,
+          body: req.body,
+          reply,
+        });
+        if (route.status) reply.status(route.status);
+        if (route.status === 204) return reply.send();
+        return result;
+      },
+    });
+  }
+  const document = consoleOpenApi(options.version ?? '0.1.0');
+  app.get('/api/v1/openapi.json', async () => document);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return app;
+}
