@@ -64,7 +64,11 @@ function queryFailure(e: { parameter: string; message: string }): PsaError {
 
 /** Members live in the security store; the engine only needs to find and reference them. */
 export interface MemberDirectory {
-  find(ref: Doc): Promise<{ id: number; identifier: string; name: string } | undefined>;
+  /** `trx`: the caller's transaction (on SQLite a read outside it would wait for it forever). */
+  find(
+    ref: Doc,
+    trx?: Transaction<Database>,
+  ): Promise<{ id: number; identifier: string; name: string } | undefined>;
 }
 
 export class RecordEngine {
@@ -317,7 +321,7 @@ export class RecordEngine {
         continue;
       }
       if (spec.target === 'member') {
-        const m = await this.members.find(value as Doc);
+        const m = await this.members.find(value as Doc, trx);
         if (m) record[field] = m;
         else
           issues.push({
@@ -418,7 +422,7 @@ export class RecordEngine {
     previous: StoredRecord | undefined,
     forcedId?: number,
   ): Promise<Doc> {
-    return this.store.transaction(async (trx) => {
+    const stored = await this.store.transaction(async (trx) => {
       const parentId = await this.checkParents(def, parentIds, trx, ctx);
       const record: Doc = { ...input };
       if (def.parent?.refField) {
@@ -476,10 +480,12 @@ export class RecordEngine {
           fromUrl: this.hrefOf(ctx, def, id, parentIds),
         });
       }
-      const stored = await this.store.get(def.entity, id, trx);
-      const [out] = await this.renderMany(ctx, def, [stored!], parentIds);
-      return out!;
+      return (await this.store.get(def.entity, id, trx))!;
     });
+    // Rendering reads other records (a configuration's questions) outside the transaction, so it
+    // runs after the commit: inside it, SQLite's single connection would wait on itself forever.
+    const [out] = await this.renderMany(ctx, def, [stored], parentIds);
+    return out!;
   }
 
   private async clearOtherDefaults(

@@ -46,10 +46,10 @@ export function createPsaServices(options: {
   const records = new RecordStore(storage.db, storage.dialect);
   const security = new SecurityStore(storage.db);
   const engine = new RecordEngine(records, REGISTRY, {
-    async find(ref) {
+    async find(ref, trx) {
       let m: Awaited<ReturnType<SecurityStore['findMember']>>;
-      if (typeof ref.id === 'number') m = await security.findMember(ref.id);
-      else if (typeof ref.identifier === 'string') m = await security.findMember(ref.identifier);
+      if (typeof ref.id === 'number') m = await security.findMember(ref.id, trx);
+      else if (typeof ref.identifier === 'string') m = await security.findMember(ref.identifier, trx);
       if (!m) return undefined;
       const name =
         m.kind === 'api' ? String(m.data.name ?? m.identifier) : `${m.firstName} ${m.lastName}`.trim();

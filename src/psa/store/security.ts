@@ -193,27 +193,29 @@ export class SecurityStore {
 
   /** Replaces the levels of the given functions (functions not mentioned keep theirs). */
   async setLevels(roleId: number, levels: Map<string, FunctionLevels>, trx: Db = this.db): Promise<void> {
-    for (const [fn, l] of levels) {
-      await trx
-        .insertInto('psa_role_setting')
-        .values({
-          role_id: roleId,
-          function_id: fn,
-          add_level: l.add,
-          edit_level: l.edit,
-          delete_level: l.delete,
-          inquire_level: l.inquire,
-        })
-        .onConflict((oc) =>
-          oc.columns(['role_id', 'function_id']).doUpdateSet({
-            add_level: l.add,
-            edit_level: l.edit,
-            delete_level: l.delete,
-            inquire_level: l.inquire,
-          }),
-        )
-        .execute();
-    }
+    // One statement for the whole grid (a role has a row per catalogue function): a round trip per
+    // row made creating a role take ~0.2 s on PostgreSQL.
+    const rows = [...levels].map(([fn, l]) => ({
+      role_id: roleId,
+      function_id: fn,
+      add_level: l.add,
+      edit_level: l.edit,
+      delete_level: l.delete,
+      inquire_level: l.inquire,
+    }));
+    if (rows.length === 0) return;
+    await trx
+      .insertInto('psa_role_setting')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['role_id', 'function_id']).doUpdateSet((eb) => ({
+          add_level: eb.ref('excluded.add_level'),
+          edit_level: eb.ref('excluded.edit_level'),
+          delete_level: eb.ref('excluded.delete_level'),
+          inquire_level: eb.ref('excluded.inquire_level'),
+        })),
+      )
+      .execute();
   }
 
   /** Replaces one customize allow-list of a role. */
