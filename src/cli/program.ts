@@ -1,9 +1,11 @@
 // The `parasol` command line: `start` runs the product; `psa …` administers the built-in PSA.
 import { Command, CommanderError } from 'commander';
+import { ConsoleError } from '../console/service/errors.js';
 import { startParasol } from '../main.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
 import { PsaError } from '../psa/model/errors.js';
 import { seedPsa } from '../psa/service/seed.js';
+import { registerConsoleCommands } from './console-commands.js';
 import type { CliIo } from './io.js';
 import { registerPsaCommands } from './psa-commands.js';
 
@@ -29,6 +31,9 @@ export function buildProgram(io: CliIo): Command {
         `  REST API:      ${running.psa.url}/${config.psa.codebase}/apis/3.0  (company id: ${config.psa.companyId})`,
       );
       io.out(`  Admin API:     ${running.psa.url}/admin/api/v1`);
+      io.out(
+        `Parasol console listening on ${running.console.url}  (API: ${running.console.url}/api/v1, OpenAPI: /api/v1/openapi.json)`,
+      );
       io.out(`  Database:      ${running.storage.describe}`);
       if (running.psa.certFile)
         io.out(`  TLS certificate: ${running.psa.certFile} (self-signed unless configured)`);
@@ -45,6 +50,7 @@ export function buildProgram(io: CliIo): Command {
     });
 
   registerPsaCommands(program, io);
+  registerConsoleCommands(program, io);
   return program;
 }
 
@@ -56,6 +62,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ConsoleError) {
+      io.err(`error: ${e.message}`);
+      for (const issue of e.issues) io.err(`  ${issue.path}: ${issue.message}`);
+      return 1;
+    }
     if (e instanceof PsaError) {
       io.err(`error: ${e.message}`);
       for (const issue of e.errors ?? []) io.err(`  ${issue.field}: ${issue.message}`);

@@ -1,0 +1,342 @@
+// `parasol console …` and `parasol keys …`: the console's admin actions (providers, users,
+// customers, PSA Integration Details with preflight, mapping, reference data) and master-key
+// rotation. Each command calls the same services the console HTTP API calls.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ConsoleError } from '../console/service/errors.js';
+import type { ConsoleServices } from '../console/service/services.js';
+import { openParasol } from '../main.js';
+import { loadConfig } from '../platform/config.js';
+import { type Keyring, saveKeyring } from '../platform/keyring.js';
+import type { CliIo } from './io.js';
+
+const ACTOR = 'cli';
+
+async function withConsole<T>(io: CliIo, work: (s: ConsoleServices) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env, { logLevel: io.env.LOG_LEVEL ?? 'warn' });
+  const opened = await openParasol(config);
+  try {
+    return await work(opened.console);
+  } finally {
+    await opened.storage.close();
+  }
+}
+
+function out(io: CliIo, json: boolean, value: unknown, human: () => string[]): void {
+  if (json) io.out(JSON.stringify(value, null, 2));
+  else for (const line of human()) io.out(line);
+}
+
+async function providerId(s: ConsoleServices, nameOrId: string): Promise<number> {
+  const p = /^\d+$/.test(nameOrId)
+    ? await s.store.getProvider(Number(nameOrId))
+    : await s.store.findProviderByName(nameOrId);
+  if (!p)
+    throw new ConsoleError(
+      'not-found',
+      `provider '${nameOrId}' not found (see parasol console provider list)`,
+    );
+  return p.id;
+}
+
+function num(raw: string, what: string): number {
+  if (!/^\d+$/.test(raw)) throw new ConsoleError('invalid', `${what} must be a number`);
+  return Number(raw);
+}
+
+export function registerConsoleCommands(program: Command, io: CliIo): void {
+  const con = program.command('console').description('administer the security console');
+
+  const provider = con.command('provider').description('provider accounts (MSP or MSSP)');
+  provider
+    .command('create <name>')
+    .requiredOption('--kind <kind>', 'MSP or MSSP')
+    .option('--json', 'print JSON', false)
+    .action(async (name: string, o: { kind: string; json: boolean }) =>
+      withConsole(io, async (s) => {
+        const p = await s.accounts.createProvider({ name, kind: o.kind.toUpperCase() }, ACTOR);
+        out(io, o.json, p, () => [`created ${p.kind} provider ${p.id} ${p.name}`]);
+      }),
+    );
+  provider
+    .command('list')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { json: boolean }) =>
+      withConsole(io, async (s) => {
+        const list = await s.store.listProviders();
+        out(io, o.json, list, () => list.map((p) => `${p.id}\t${p.kind}\t${p.name}`));
+      }),
+    );
+
+  const user = con.command('user').description('console users of a provider');
+  user
+    .command('create <email>')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .option('--name <name>', 'display name')
+    .option('--role <role>', 'admin or read-only', 'admin')
+    .option('--password-stdin', 'read the password from standard input', false)
+    .option('--json', 'print JSON', false)
+    .action(
+      async (
+        email: string,
+        o: { provider: string; name?: string; role: string; passwordStdin: boolean; json: boolean },
+      ) => {
+        if (!o.passwordStdin)
+          throw new ConsoleError(
+            'invalid',
+            'give the password on standard input with --password-stdin (never on the command line)',
+          );
+        const password = await io.readStdin();
+        await withConsole(io, async (s) => {
+          const u = await s.accounts.createUser(
+            await providerId(s, o.provider),
+            { email, name: o.name ?? email, role: o.role, password },
+            ACTOR,
+          );
+          out(io, o.json, u, () => [`created ${u.role} user ${u.id} ${u.email}`]);
+        });
+      },
+    );
+  user
+    .command('list')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { provider: string; json: boolean }) =>
+      withConsole(io, async (s) => {
+        const list = await s.accounts.listUsers(await providerId(s, o.provider));
+        out(io, o.json, list, () =>
+          list.map((u) => `${u.id}\t${u.role}\t${u.email}${u.locked ? '\tlocked' : ''}`),
+        );
+      }),
+    );
+
+  const customer = con.command('customer').description('customers (organizations) of a provider');
+  customer
+    .command('create <name>')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .option('--seats <n>', 'seats', '0')
+    .option('--json', 'print JSON', false)
+    .action(async (name: string, o: { provider: string; seats: string; json: boolean }) =>
+      withConsole(io, async (s) => {
+        const c = await s.accounts.createCustomer(
+          await providerId(s, o.provider),
+          { name, seats: num(o.seats, 'seats') },
+          ACTOR,
+        );
+        out(io, o.json, c, () => [`created customer ${c.id} ${c.name}`]);
+      }),
+    );
+  customer
+    .command('list')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { provider: string; json: boolean }) =>
+      withConsole(io, async (s) => {
+        const list = await s.accounts.listCustomers(await providerId(s, o.provider));
+        out(io, o.json, list, () =>
+          list.map(
+            (c) =>
+              `${c.id}\t${c.name}\t${c.mappingState}${c.psaCompanyIdentifier ? `\t${c.psaCompanyIdentifier}` : ''}`,
+          ),
+        );
+      }),
+    );
+  customer
+    .command('map <customerId> [identifier]')
+    .description('map a customer to a PSA company identifier (omit it to unmap)')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .action(async (customerId: string, identifier: string | undefined, o: { provider: string }) =>
+      withConsole(io, async (s) => {
+        const c = await s.mapping.setMapping(
+          await providerId(s, o.provider),
+          num(customerId, 'customerId'),
+          { psaCompanyIdentifier: identifier ?? null },
+          ACTOR,
+        );
+        io.out(`${c.name}: ${c.mappingState}${c.psaCompanyIdentifier ? ` → ${c.psaCompanyIdentifier}` : ''}`);
+      }),
+    );
+  customer
+    .command('suggest <customerId>')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .action(async (customerId: string, o: { provider: string }) =>
+      withConsole(io, async (s) => {
+        const list = await s.mapping.suggestions(
+          await providerId(s, o.provider),
+          num(customerId, 'customerId'),
+        );
+        for (const x of list)
+          io.out(`${x.score.toFixed(3)}\t${x.company.identifier}\t${x.company.name}\t(${x.reason})`);
+      }),
+    );
+
+  const mapping = con.command('mapping').description('company mappings in bulk');
+  mapping
+    .command('export')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .action(async (o: { provider: string }) =>
+      withConsole(io, async (s) =>
+        io.out((await s.mapping.exportCsv(await providerId(s, o.provider))).trimEnd()),
+      ),
+    );
+  mapping
+    .command('import <file>')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .action(async (file: string, o: { provider: string }) =>
+      withConsole(io, async (s) => {
+        const r = await s.mapping.importCsv(
+          await providerId(s, o.provider),
+          readFileSync(file, 'utf8'),
+          ACTOR,
+        );
+        io.out(`${r.applied} applied, ${r.unchanged} unchanged, ${r.errors.length} errors`);
+        for (const e of r.errors) io.err(`  line ${e.line}: ${e.message}`);
+      }),
+    );
+  mapping
+    .command('check')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .action(async (o: { provider: string }) =>
+      withConsole(io, async (s) => {
+        const missing = await s.mapping.checkMappings(await providerId(s, o.provider), ACTOR);
+        io.out(
+          missing.length
+            ? `${missing.length} mapping(s) point at companies that no longer exist:`
+            : 'every mapping points at an existing company',
+        );
+        for (const m of missing) io.out(`  customer ${m.customerId} → ${m.psaCompanyIdentifier}`);
+      }),
+    );
+
+  const psa = con.command('psa').description("a provider's PSA Integration Details");
+  psa
+    .command('set')
+    .description(
+      'save PSA Integration Details (keys from standard input: "PUBLIC PRIVATE") and run the preflight',
+    )
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .requiredOption('--site <host>', 'e.g. na.myconnectwise.net or psa.example.com:8443')
+    .requiredOption('--company-id <id>', 'the ConnectWise company id')
+    .requiredOption('--client-id <guid>', 'the integration clientId')
+    .option('--keys-stdin', 'read "PUBLIC PRIVATE" from standard input', false)
+    .option('--ca-file <pem>', 'CA certificate that signs the PSA certificate')
+    .option('--disabled', 'save without enabling', false)
+    .option('--json', 'print JSON', false)
+    .action(
+      async (o: {
+        provider: string;
+        site: string;
+        companyId: string;
+        clientId: string;
+        keysStdin: boolean;
+        caFile?: string;
+        disabled: boolean;
+        json: boolean;
+      }) => {
+        let keys: { publicKey?: string; privateKey?: string } = {};
+        if (o.keysStdin) {
+          const [publicKey, privateKey] = (await io.readStdin()).trim().split(/\s+/);
+          if (!publicKey || !privateKey)
+            throw new ConsoleError('invalid', 'standard input must hold "PUBLIC PRIVATE"');
+          keys = { publicKey, privateKey };
+        }
+        await withConsole(io, async (s) => {
+          const view = await s.integration.save(
+            await providerId(s, o.provider),
+            {
+              enabled: !o.disabled,
+              site: o.site,
+              companyId: o.companyId,
+              clientId: o.clientId,
+              ...keys,
+              ...(o.caFile ? { trustedCa: readFileSync(o.caFile, 'utf8') } : {}),
+            },
+            ACTOR,
+          );
+          out(io, o.json, view, () => printPreflight(view.preflight));
+        });
+      },
+    );
+  psa
+    .command('preflight')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { provider: string; json: boolean }) =>
+      withConsole(io, async (s) => {
+        const r = await s.integration.runPreflight(await providerId(s, o.provider), ACTOR);
+        out(io, o.json, r, () => printPreflight(r));
+      }),
+    );
+  psa
+    .command('show')
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .action(async (o: { provider: string }) =>
+      withConsole(io, async (s) =>
+        io.out(JSON.stringify(await s.integration.get(await providerId(s, o.provider)), null, 2)),
+      ),
+    );
+  psa
+    .command('refresh')
+    .description("re-read the PSA's companies, boards, priorities and sources")
+    .requiredOption('--provider <provider>', 'provider name or id')
+    .action(async (o: { provider: string }) =>
+      withConsole(io, async (s) => {
+        const r = await s.mapping.refreshReference(await providerId(s, o.provider));
+        io.out(
+          `${r.companies.length} companies, ${r.boards.length} boards, ${r.priorities.length} priorities, ${r.sources.length} sources`,
+        );
+      }),
+    );
+
+  const keys = program.command('keys').description('master keys that seal secrets at rest');
+  keys
+    .command('rotate')
+    .description('add a new master key and re-seal every secret under it (the old key stays until removed)')
+    .action(async () =>
+      withConsole(io, async (s) => {
+        const old = s.keyring();
+        const next: Keyring = saveKeyring(old.withNewKey());
+        const n = await s.integration.resealAll(old, next);
+        io.out(`new master key ${next.currentId}; re-sealed ${n} secret(s)`);
+        for (const id of old.keyIds)
+          io.out(`old key ${id} is no longer used: remove it with  parasol keys remove ${id}`);
+      }),
+    );
+  keys
+    .command('remove <keyId>')
+    .description('remove a master key that no stored secret uses any more')
+    .action(async (keyId: string) =>
+      withConsole(io, async (s) => {
+        const ring = s.keyring();
+        const used = await s.integration.keyIdsInUse(ring);
+        if (used.has(keyId))
+          throw new ConsoleError(
+            'conflict',
+            `master key ${keyId} still seals stored secrets: run parasol keys rotate first`,
+          );
+        saveKeyring(ring.without(keyId));
+        io.out(`removed master key ${keyId}`);
+      }),
+    );
+  keys.command('list').action(async () =>
+    withConsole(io, async (s) => {
+      const ring = s.keyring();
+      const used = await s.integration.keyIdsInUse(ring);
+      for (const id of ring.keyIds)
+        io.out(`${id}${id === ring.currentId ? '\tcurrent' : ''}${used.has(id) ? '\tin use' : ''}`);
+    }),
+  );
+}
+
+function printPreflight(
+  r: { ok: boolean; checkedAt: string; steps: Array<{ label: string; status: string; fix?: string }> } | null,
+): string[] {
+  if (!r) return ['saved (not enabled: no preflight run)'];
+  return [
+    `preflight ${r.ok ? 'passed' : 'FAILED'} at ${r.checkedAt}`,
+    ...r.steps.map(
+      (s) =>
+        `  ${s.status === 'pass' ? '✓' : s.status === 'fail' ? '✗' : '-'} ${s.label}${s.fix ? `\n      fix: ${s.fix}` : ''}`,
+    ),
+  ];
+}
