@@ -96,7 +96,9 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
   }
 
   app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('cache-control', 'no-cache');
+    // A route may ask for more (the admin API's `no-store`, e.g. on the response carrying a new
+    // private key); overwriting it would let a cache keep a secret.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache');
     reply.header('pragma', 'no-cache');
     reply.header('x-frame-options', 'SAMEORIGIN');
     reply.header('x-cw-request-id', req.id);
@@ -184,7 +186,10 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
   // ConnectWise issues client ids as GUIDs; anything else cannot be a registered integration.
   if (services.config.psa.requireGuidClientId && !GUID.test(clientId.trim())) {
     services.metrics.authFailures.inc({ reason: 'clientId' });
-    throw new PsaError('Unauthorized', 'clientId is not a registered client id (ConnectWise client ids are GUIDs).');
+    throw new PsaError(
+      'Unauthorized',
+      'clientId is not a registered client id (ConnectWise client ids are GUIDs).',
+    );
   }
   const verified = await services.verifier.verify(req.headers.authorization);
   if (!verified.ok) {
