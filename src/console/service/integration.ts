@@ -48,6 +48,21 @@ export interface IntegrationView {
   settingsPage: string;
 }
 
+const refuse = async (): Promise<never> => {
+  throw new ConsoleError('invalid', 'PSA Integration Details are incomplete.');
+};
+const unusableClient: ConnectWiseApi = {
+  discover: refuse,
+  get: refuse,
+  list: refuse,
+  listAll: refuse,
+  count: refuse,
+  post: refuse,
+  put: refuse,
+  patch: refuse,
+  delete: refuse,
+};
+
 const aad = (providerId: number, field: 'publicKey' | 'privateKey') =>
   `con_psa_integration:${providerId}:${field}`;
 
@@ -168,7 +183,14 @@ export class IntegrationService {
 
   async runPreflight(providerId: number, actor: string): Promise<PreflightResult> {
     const conn = await this.connection(providerId);
-    const api = this.clientFactory(conn);
+    let api: ConnectWiseApi & { close?(): Promise<void> };
+    try {
+      api = this.clientFactory(conn);
+    } catch {
+      // Incomplete settings make the client refuse to exist; the preflight reports what is missing
+      // without calling the PSA, so it gets a client that cannot be used.
+      api = unusableClient;
+    }
     let result: PreflightResult;
     try {
       result = await this.preflight(api, conn);
