@@ -30,6 +30,9 @@ export async function buildPsaApp(
     keepAliveTimeout: 65_000,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   installErrorHandler(app, (code) => services.metrics.errors.inc({ product: 'psa', code }));
+  // Both APIs take JSON only: without Fastify's built-in text/plain parser a text body is a 415
+  // (UnsupportedMediaType), not a string handed to the handlers.
+  app.removeContentTypeParser('text/plain');
   // Clients such as pyconnectwise send `Content-Type: application/json` on every request, also on a
   // DELETE without a body; that is not an empty JSON document (which would be a 400).
   app.addHook('onRequest', async (req) => {
