@@ -125,4 +125,15 @@ describe.each(databaseKinds)('the My level on %s', (db) => {
     });
     expect(ids(search)).toEqual(sorted([mine[0]!, ownedByA]));
   });
+  // Runs last: it adds a ticket the earlier counts do not expect.
+  it('a ticket A created stays visible to A when someone else becomes its owner', async () => {
+    const created = await ok<{ id: number }>(
+      rest(psa, 'POST', '/service/tickets', {
+        auth: a,
+        body: { summary: 'handed over', company: { identifier: 'AcmeCorp' }, owner: { identifier: 'admin' } },
+      }),
+    );
+    expect((await rest(psa, 'GET', `/service/tickets/${created.id}`, { auth: a })).status).toBe(200);
+    expect(ids(await rest(psa, 'GET', '/service/tickets?pageSize=1000', { auth: a }))).toContain(created.id);
+  });
 });

@@ -5,29 +5,15 @@ import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import type { Keyring } from '../../platform/keyring.js';
 import { type IntegrationInput, integrationSchema } from '../model/validation.js';
+import type { PreflightResult, PreflightSettings, PreflightStep } from '../preflight/run.js';
 import type { ConnectWiseApi, PsaConnection } from '../psa-client/types.js';
 import type { ConsoleStore, IntegrationRow } from '../store/console-store.js';
 import { parse } from './accounts.js';
 import { ConsoleError } from './errors.js';
 
-export interface PreflightStep {
-  id: string;
-  label: string;
-  status: 'pass' | 'fail' | 'skipped';
-  fix?: string;
-  detail?: string;
-}
+export type { PreflightResult, PreflightStep };
 
-export interface PreflightResult {
-  ok: boolean;
-  checkedAt: string;
-  steps: PreflightStep[];
-}
-
-export type PreflightRunner = (
-  api: ConnectWiseApi,
-  settings: { companyId: string; clientId: string; publicKey: string; privateKey: string; site: string },
-) => Promise<PreflightResult>;
+export type PreflightRunner = (api: ConnectWiseApi, settings: PreflightSettings) => Promise<PreflightResult>;
 
 export type ClientFactory = (connection: PsaConnection) => ConnectWiseApi & { close?(): Promise<void> };
 

@@ -114,7 +114,7 @@ export class RecordEngine {
       const grandDef = this.def(parentDef.parent.resource);
       top = (await this.store.get(grandDef.entity, grand, trx)) ?? parent;
     }
-    if (ctx?.scope === 'My' && top.ownerMemberId !== ctx.caller.memberId) {
+    if (ctx?.scope === 'My' && !isMine(top, ctx)) {
       throw new PsaError(
         'Forbidden',
         `Your security level is My for ${parentDef.label} records: recId ${top.id} is not yours.`,
@@ -146,8 +146,10 @@ export class RecordEngine {
   }
 
   /** `My` filters top-level records by owner; children are visible when their parent is. */
-  private ownerFilter(ctx: CallContext, def: ResourceDef): number | undefined {
-    return ctx.scope === 'My' && !def.parent ? ctx.caller.memberId : undefined;
+  private ownerFilter(ctx: CallContext, def: ResourceDef): ListQuery['mine'] {
+    return ctx.scope === 'My' && !def.parent
+      ? { memberId: ctx.caller.memberId, identifier: ctx.caller.identifier }
+      : undefined;
   }
 
   async list(
@@ -166,7 +168,7 @@ export class RecordEngine {
     const base: ListQuery = {
       parentId: def.parent ? parentId : undefined,
       where,
-      ownerMemberId: this.ownerFilter(ctx, def),
+      mine: this.ownerFilter(ctx, def),
     };
     if (params.forwardOnly) {
       if (params.orderBy?.trim()) throw badRequest('orderBy is not supported with forward-only pagination.');
@@ -208,7 +210,7 @@ export class RecordEngine {
     return this.store.count(def.entity, {
       parentId: def.parent ? parentId : undefined,
       where,
-      ownerMemberId: this.ownerFilter(ctx, def),
+      mine: this.ownerFilter(ctx, def),
     });
   }
 
@@ -230,7 +232,7 @@ export class RecordEngine {
     const parentId = await this.checkParents(def, parentIds, trx, ctx);
     const row = await this.store.get(def.entity, id, trx);
     if (!row || (def.parent && row.parentId !== parentId)) throw notFound(def.label, id);
-    if (ctx.scope === 'My' && !def.parent && row.ownerMemberId !== ctx.caller.memberId) {
+    if (ctx.scope === 'My' && !def.parent && !isMine(row, ctx)) {
       throw new PsaError(
         'Forbidden',
         `Your security level is My for ${def.label} records: recId ${id} is not yours.`,
@@ -586,6 +588,13 @@ export class RecordEngine {
       }
     });
   }
+}
+
+/** `My` level: the caller owns the record, or created it. */
+function isMine(row: StoredRecord, ctx: CallContext): boolean {
+  if (row.ownerMemberId === ctx.caller.memberId) return true;
+  const enteredBy = (row.data._info as Doc | undefined)?.enteredBy;
+  return typeof enteredBy === 'string' && enteredBy.toLowerCase() === ctx.caller.identifier.toLowerCase();
 }
 
 /** Applies declared defaults under the caller's fields, matching names case-insensitively. */

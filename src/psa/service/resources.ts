@@ -24,6 +24,36 @@ function missing(resource: string, field: string): PsaError {
   return invalidObject(resource, [{ code: 'NullValue', message: `${field} is required.`, resource, field }]);
 }
 
+/**
+ * A Table Setup table: gated by System → Table Setup and its allow-list item, named (and made
+ * unique, and referenced) by `nameField`. Most setup tables differ only in these few facts.
+ */
+function setupTable(spec: {
+  key: string;
+  schema: string;
+  label: string;
+  path: string;
+  table: string;
+  nameField?: string;
+  extra?: Partial<ResourceDef>;
+}): ResourceDef {
+  const nameField = spec.nameField ?? 'name';
+  return {
+    key: spec.key,
+    entity: spec.key,
+    schema: spec.schema,
+    label: spec.label,
+    resource: spec.key,
+    path: spec.path,
+    permission: { function: FN.tableSetup, tableSetupItem: spec.table },
+    methods: ALL_METHODS,
+    lookup: { name: nameField },
+    toRef: (d) => ({ id: d.id, name: d[nameField] }),
+    unique: [nameField],
+    ...spec.extra,
+  };
+}
+
 const ticket: ResourceDef = {
   key: 'ticket',
   entity: 'ticket',
@@ -191,28 +221,25 @@ const company: ResourceDef = {
   },
 };
 
-const communicationType: ResourceDef = {
+const communicationType = setupTable({
   key: 'communicationType',
-  entity: 'communicationType',
   schema: 'CommunicationType',
   label: 'Communication type',
-  resource: 'communicationType',
   path: '/company/communicationTypes',
-  permission: { function: FN.tableSetup, tableSetupItem: TABLE.communicationType },
-  methods: ALL_METHODS,
-  lookup: { name: 'description' },
-  toRef: (d) => ({ id: d.id, name: d.description }),
-  unique: ['description'],
-  exclusiveDefault: true,
-  defaults: {
-    phoneFlag: false,
-    faxFlag: false,
-    emailFlag: false,
-    defaultFlag: false,
-    iphoneXref: '',
-    androidXref: '',
+  table: TABLE.communicationType,
+  nameField: 'description',
+  extra: {
+    exclusiveDefault: true,
+    defaults: {
+      phoneFlag: false,
+      faxFlag: false,
+      emailFlag: false,
+      defaultFlag: false,
+      iphoneXref: '',
+      androidXref: '',
+    },
   },
-};
+});
 
 const configuration: ResourceDef = {
   key: 'configuration',
@@ -311,22 +338,18 @@ async function renderAnswers(docs: Doc[], store: import('../store/records.js').R
   }
 }
 
-const configurationType: ResourceDef = {
+const configurationType = setupTable({
   key: 'configurationType',
-  entity: 'configurationType',
   schema: 'ConfigurationType',
   label: 'Configuration type',
-  resource: 'configurationType',
   path: '/company/configurations/types',
-  permission: { function: FN.tableSetup, tableSetupItem: TABLE.configuration },
-  methods: ALL_METHODS,
-  lookup: { name: 'name' },
-  toRef: nameRef,
-  unique: ['name'],
-  defaults: { inactiveFlag: false, systemFlag: false },
-  childHrefs: { questions_href: 'questions' },
-  inUse: [{ resource: 'configuration', field: 'type' }],
-};
+  table: TABLE.configuration,
+  extra: {
+    defaults: { inactiveFlag: false, systemFlag: false },
+    childHrefs: { questions_href: 'questions' },
+    inUse: [{ resource: 'configuration', field: 'type' }],
+  },
+});
 
 const configurationTypeQuestion: ResourceDef = {
   key: 'configurationTypeQuestion',
@@ -384,44 +407,37 @@ const configurationTypeQuestionValue: ResourceDef = {
   },
 };
 
-const configurationStatus: ResourceDef = {
+const configurationStatus = setupTable({
   key: 'configurationStatus',
-  entity: 'configurationStatus',
   schema: 'ConfigurationStatus',
   label: 'Configuration status',
-  resource: 'configurationStatus',
   path: '/company/configurations/statuses',
-  permission: { function: FN.tableSetup, tableSetupItem: TABLE.configurationStatus },
-  methods: ALL_METHODS,
-  lookup: { name: 'description' },
-  toRef: (d) => ({ id: d.id, name: d.description }),
-  unique: ['description'],
-  exclusiveDefault: true,
-  defaults: { closedFlag: false, defaultFlag: false },
-  inUse: [{ resource: 'configuration', field: 'status' }],
-};
+  table: TABLE.configurationStatus,
+  nameField: 'description',
+  extra: {
+    exclusiveDefault: true,
+    defaults: { closedFlag: false, defaultFlag: false },
+    inUse: [{ resource: 'configuration', field: 'status' }],
+  },
+});
 
-const board: ResourceDef = {
+const board = setupTable({
   key: 'board',
-  entity: 'board',
   schema: 'Board',
   label: 'Board',
-  resource: 'board',
   path: '/service/boards',
-  permission: { function: FN.tableSetup, tableSetupItem: TABLE.serviceBoard },
-  methods: ALL_METHODS,
-  lookup: { name: 'name' },
-  toRef: nameRef,
-  unique: ['name'],
-  defaults: { inactiveFlag: false, projectFlag: false },
-  childHrefs: {
-    statuses_href: 'statuses',
-    types_href: 'types',
-    subtypes_href: 'subtypes',
-    items_href: 'items',
+  table: TABLE.serviceBoard,
+  extra: {
+    defaults: { inactiveFlag: false, projectFlag: false },
+    childHrefs: {
+      statuses_href: 'statuses',
+      types_href: 'types',
+      subtypes_href: 'subtypes',
+      items_href: 'items',
+    },
+    inUse: [{ resource: 'ticket', field: 'board' }],
   },
-  inUse: [{ resource: 'ticket', field: 'board' }],
-};
+});
 
 function boardChild(
   key: string,
@@ -431,22 +447,18 @@ function boardChild(
   ticketField: string,
   extra: Partial<ResourceDef> = {},
 ): ResourceDef {
-  return {
+  return setupTable({
     key,
-    entity: key,
     schema,
     label,
-    resource: key,
     path: `/service/boards/{parentId}/${sub}`,
-    parent: { resource: 'board', refField: 'board' },
-    permission: { function: FN.tableSetup, tableSetupItem: TABLE.serviceBoard },
-    methods: ALL_METHODS,
-    lookup: { name: 'name' },
-    toRef: nameRef,
-    unique: ['name'],
-    inUse: [{ resource: 'ticket', field: ticketField }],
-    ...extra,
-  };
+    table: TABLE.serviceBoard,
+    extra: {
+      parent: { resource: 'board', refField: 'board' },
+      inUse: [{ resource: 'ticket', field: ticketField }],
+      ...extra,
+    },
+  });
 }
 
 const boardStatus = boardChild('boardStatus', 'BoardStatus', 'Status', 'statuses', 'status', {
@@ -472,48 +484,41 @@ const boardItem = boardChild('boardItem', 'BoardItem', 'Item', 'items', 'item', 
   defaults: { inactiveFlag: false },
 });
 
-const priority: ResourceDef = {
+const priority = setupTable({
   key: 'priority',
-  entity: 'priority',
   schema: 'Priority',
   label: 'Priority',
-  resource: 'priority',
   path: '/service/priorities',
-  permission: { function: FN.tableSetup, tableSetupItem: TABLE.priority },
-  methods: ALL_METHODS,
-  lookup: { name: 'name' },
-  toRef: (d) => ({ id: d.id, name: d.name, sort: d.sortOrder }),
-  unique: ['name'],
-  exclusiveDefault: true,
-  defaults: { color: 'Green', sortOrder: 0, defaultFlag: false },
-  inUse: [{ resource: 'ticket', field: 'priority' }],
-};
+  table: TABLE.priority,
+  extra: {
+    toRef: (d) => ({ id: d.id, name: d.name, sort: d.sortOrder }),
+    exclusiveDefault: true,
+    defaults: { color: 'Green', sortOrder: 0, defaultFlag: false },
+    inUse: [{ resource: 'ticket', field: 'priority' }],
+  },
+});
 
-const source: ResourceDef = {
+const source = setupTable({
   key: 'source',
-  entity: 'source',
   schema: 'Source',
   label: 'Source',
-  resource: 'source',
   path: '/service/sources',
-  permission: { function: FN.tableSetup, tableSetupItem: TABLE.source },
-  methods: ALL_METHODS,
-  lookup: { name: 'name' },
-  toRef: nameRef,
-  unique: ['name'],
-  exclusiveDefault: true,
-  defaults: { defaultFlag: false },
-  inUse: [{ resource: 'ticket', field: 'source' }],
-  beforeSave(record, args) {
-    if (!args.previous) {
-      record.enteredBy = args.ctx.caller.identifier;
-      record.dateEntered = args.ctx.now;
-    } else {
-      record.enteredBy = args.previous.data.enteredBy;
-      record.dateEntered = args.previous.data.dateEntered;
-    }
+  table: TABLE.source,
+  extra: {
+    exclusiveDefault: true,
+    defaults: { defaultFlag: false },
+    inUse: [{ resource: 'ticket', field: 'source' }],
+    beforeSave(record, args) {
+      if (!args.previous) {
+        record.enteredBy = args.ctx.caller.identifier;
+        record.dateEntered = args.ctx.now;
+      } else {
+        record.enteredBy = args.previous.data.enteredBy;
+        record.dateEntered = args.previous.data.dateEntered;
+      }
+    },
   },
-};
+});
 
 const callback: ResourceDef = {
   key: 'callback',

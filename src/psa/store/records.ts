@@ -1,6 +1,6 @@
 // Repository of ConnectWise records: one JSON document per record in `cw_record`, keyed by
 // (entity, id), with ids allocated per entity as ConnectWise does.
-import { type Expression, type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Expression, type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
 import type { Dialect } from '../../platform/db.js';
 import type { Database } from '../../platform/db-types.js';
 import { decodeJson } from '../../platform/db-types.js';
@@ -18,8 +18,11 @@ export interface StoredRecord {
 export interface ListQuery {
   parentId?: number | undefined;
   where?: Expression<SqlBool>[] | undefined;
-  /** Restricts to the member's own records (`My` level). */
-  ownerMemberId?: number | undefined;
+  /**
+   * Restricts to the member's own records (`My` level): those it owns, or created (`_info.enteredBy`
+   * is the member's identifier).
+   */
+  mine?: { memberId: number; identifier: string } | undefined;
   orderBy?: Array<{ expression: Expression<unknown>; direction: 'asc' | 'desc' }> | undefined;
   afterId?: number | undefined;
   limit?: number | undefined;
@@ -27,10 +30,20 @@ export interface ListQuery {
 }
 
 export class RecordStore {
+  /** The SQL of `get`, built once: reading one record is the API's most frequent query. */
+  private readonly getSql: string;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.getSql = db
+      .selectFrom('cw_record')
+      .select(['id', 'parent_id', 'data', 'owner_member_id'])
+      .where('entity', '=', '')
+      .where('id', '=', 0)
+      .compile().sql;
+  }
 
   /** Runs `work` in one transaction; every write of one API call goes through here. */
   transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -116,12 +129,8 @@ export class RecordStore {
 
   async get(entity: string, id: number, trx: Db = this.db): Promise<StoredRecord | undefined> {
     if (!Number.isSafeInteger(id)) return undefined;
-    const row = await trx
-      .selectFrom('cw_record')
-      .select(['id', 'parent_id', 'data', 'owner_member_id'])
-      .where('entity', '=', entity)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const { rows } = await trx.executeQuery<StoredRow>(CompiledQuery.raw(this.getSql, [entity, id]));
+    const row = rows[0];
     return row && toStored(row);
   }
 
@@ -142,7 +151,15 @@ export class RecordStore {
   private filtered(entity: string, q: ListQuery, trx: Db) {
     let query = trx.selectFrom('cw_record').where('entity', '=', entity);
     if (q.parentId !== undefined) query = query.where('parent_id', '=', q.parentId);
-    if (q.ownerMemberId !== undefined) query = query.where('owner_member_id', '=', q.ownerMemberId);
+    if (q.mine !== undefined) {
+      const { memberId, identifier } = q.mine;
+      query = query.where((eb) =>
+        eb.or([
+          eb('owner_member_id', '=', memberId),
+          eb(sql<string>`lower(${this.jsonText(['_info', 'enteredBy'])})`, '=', identifier.toLowerCase()),
+        ]),
+      );
+    }
     if (q.afterId !== undefined) query = query.where('id', '>', q.afterId);
     for (const w of q.where ?? []) query = query.where(w);
     return query;
@@ -197,12 +214,14 @@ export class RecordStore {
   }
 }
 
-function toStored(row: {
+interface StoredRow {
   id: number;
   parent_id: number;
   data: unknown;
   owner_member_id: number | null;
-}): StoredRecord {
+}
+
+function toStored(row: StoredRow): StoredRecord {
   return {
     id: Number(row.id),
     parentId: Number(row.parent_id),
