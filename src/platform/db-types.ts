@@ -189,6 +189,87 @@ export interface ConAuditTable {
   detail: string;
 }
 
+export interface ConSourceBindingTable {
+  id: Generated<number>;
+  provider_id: number;
+  customer_id: number;
+  kind: string;
+  value: string;
+  created_at: string;
+}
+
+export interface ConIngestUnitTable {
+  id: Generated<number>;
+  provider_id: number;
+  source_key: string;
+  version: string;
+  status: 'claimed' | 'done' | 'failed';
+  bytes: number;
+  rows: number;
+  bad_rows: number;
+  unrouted: number;
+  reason: string | null;
+  claimed_by: string | null;
+  lease_until: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface ConIngestLineErrorTable {
+  id: Generated<number>;
+  provider_id: number;
+  unit_id: number;
+  line: number;
+  message: string;
+}
+
+export interface ConSourceCursorTable {
+  provider_id: number;
+  source: string;
+  cursor: string;
+  updated_at: string;
+}
+
+export interface ConAggWindowTable {
+  provider_id: number;
+  customer_id: number;
+  identity: string;
+  identity_type: string;
+  category: string;
+  window_minutes: number;
+  window_start: string;
+  blocked: number;
+  total: number;
+}
+
+export interface ConAggDailyTable {
+  provider_id: number;
+  customer_id: number;
+  day: string;
+  requests: number;
+  allowed: number;
+  blocked: number;
+  by_category: unknown;
+}
+
+export interface ConAggTopDomainsTable {
+  provider_id: number;
+  customer_id: number;
+  day: string;
+  action: string;
+  summary: unknown;
+}
+
+export interface ConAggIdentityTable {
+  provider_id: number;
+  customer_id: number;
+  label: string;
+  type: string;
+  first_seen: string;
+  last_seen: string;
+  requests: number;
+}
+
 export interface Database {
   con_provider: ConProviderTable;
   con_user: ConUserTable;
@@ -197,6 +278,14 @@ export interface Database {
   con_psa_integration: ConPsaIntegrationTable;
   con_psa_cache: ConPsaCacheTable;
   con_audit: ConAuditTable;
+  con_source_binding: ConSourceBindingTable;
+  con_ingest_unit: ConIngestUnitTable;
+  con_ingest_line_error: ConIngestLineErrorTable;
+  con_source_cursor: ConSourceCursorTable;
+  con_agg_window: ConAggWindowTable;
+  con_agg_daily: ConAggDailyTable;
+  con_agg_top_domains: ConAggTopDomainsTable;
+  con_agg_identity: ConAggIdentityTable;
   cw_record: CwRecordTable;
   cw_sequence: CwSequenceTable;
   psa_role: PsaRoleTable;
