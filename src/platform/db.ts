@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database, Dialect } from './db-types.js';
 import { migrateToLatest } from './migrate.js';
@@ -48,11 +48,44 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    });
     storage = { db, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
   }
   if (options.migrate !== false) await migrateToLatest(storage.db, storage.dialect);
   return storage;
+}
+
+const STATEMENT_CACHE_SIZE = 200;
+/** Longer SQL is a bulk statement (a batch of API-log rows…) whose exact text rarely comes back. */
+const STATEMENT_CACHE_MAX_SQL = 2000;
+
+/**
+ * Kysely prepares every query anew, and on SQLite preparing costs about as much as running a small
+ * query; statements are reusable, so keep the most recently used ones by SQL text (parameters are
+ * bound per call). A statement still being iterated (streamed) is busy and cannot be shared: that
+ * caller gets a fresh one.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      const hit = statements.get(text);
+      if (hit && !hit.busy) {
+        statements.delete(text);
+        statements.set(text, hit);
+        return hit;
+      }
+      const stmt = database.prepare(text);
+      if (!hit && text.length <= STATEMENT_CACHE_MAX_SQL) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** Drops a schema made by createTestSchema (tests clean up after themselves). */
