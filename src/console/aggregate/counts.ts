@@ -1,0 +1,529 @@
+// The aggregates of one batch of events (CON-6). A batch is one input file or API page: it is folded
+// in memory into DELTAS — plain rows — which the caller adds to the stored aggregates with the
+// merge helpers below, in the same transaction that records the unit as ingested, so a unit counts
+// exactly once. Batches also merge with each other (AggregateBatch.merge), and the deltas of two
+// merged batches equal the row-wise merge of their deltas.
+//
+// Rows (every count is a number of events, i.e. DNS requests):
+//   * windowCounts — per customer × identity (label, type) × category × window of `windowMinutes`:
+//       category '*' (ALL_REQUESTS): every request of the identity in the window, and how many were
+//         blocked for any reason (security or content);
+//       category c, one of SECURITY_CATEGORIES: the requests carrying c, and how many were blocked.
+//     A request with several categories counts once in each (once per distinct category). 'content'
+//     and unknown categories have no row of their own (they are in '*'). A row exists only when its
+//     total is positive. The ticket rules read e.g. (identity, 'command-and-control', window).blocked.
+//   * dailyTotals — per customer × UTC day: requests, allowed, blocked (requests = allowed + blocked)
+//     and, per security category seen that day, blocked and total.
+//   * topDomains — per customer × UTC day × action: a Space-Saving summary of the domains
+//     (lower-cased, trailing dot removed; an empty domain is not counted), see heavy-hitters.ts.
+//   * identities — per customer × identity label × type: first and last event time, request count.
+//
+// Memory of a batch, in entries: Σ over customers of
+//     identities × windows touched × (1 + security categories seen)   (window cells)
+//   + identities                                                      (first/last seen)
+//   + days × (1 + 9 categories + 2 summaries of at most k domains)    (daily rows, top domains)
+// whatever the number of events: a day's file of 1M requests from one customer with 300 identities
+// and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × 256 domains — a few MB.
+
+import { assertCapacity, mergeSummary, type SerializedSummary, SpaceSaving } from './heavy-hitters.js';
+import {
+  type AggregatableEvent,
+  ALL_REQUESTS,
+  type DnsAction,
+  isSecurityCategory,
+  SECURITY_CATEGORIES,
+  type SecurityCategory,
+  type WindowCategory,
+} from './types.js';
+import {
+  assertWindowMinutes,
+  DAY_MS,
+  DEFAULT_WINDOW_MINUTES,
+  dayOf,
+  MINUTE_MS,
+  windowStartMs,
+} from './windows.js';
+
+export interface AggregateOptions {
+  /** Window length in minutes (see windows.ts); default 240, Umbrella's four-hour blocks. */
+  windowMinutes: number;
+  /** Capacity k of each top-domain summary; default 256. */
+  heavyHitterCapacity: number;
+}
+
+export const DEFAULT_AGGREGATE_OPTIONS: Readonly<AggregateOptions> = {
+  windowMinutes: DEFAULT_WINDOW_MINUTES,
+  heavyHitterCapacity: 256,
+};
+
+export interface CategoryCount {
+  blocked: number;
+  total: number;
+}
+
+export interface WindowCountRow {
+  customerId: number;
+  identity: string;
+  identityType: string;
+  category: WindowCategory;
+  /** The window length the row was counted with: rows of different lengths never add up. */
+  windowMinutes: number;
+  /** Epoch ms; the window is [windowStart, windowStart + windowMinutes). */
+  windowStart: number;
+  blocked: number;
+  total: number;
+}
+
+export interface DailyTotalsRow {
+  customerId: number;
+  /** UTC day, 'YYYY-MM-DD'. */
+  day: string;
+  requests: number;
+  allowed: number;
+  blocked: number;
+  /** Only the security categories seen that day. */
+  byCategory: Partial<Record<SecurityCategory, CategoryCount>>;
+}
+
+export interface TopDomainsRow {
+  customerId: number;
+  day: string;
+  action: DnsAction;
+  summary: SerializedSummary;
+}
+
+export interface IdentityRow {
+  customerId: number;
+  label: string;
+  type: string;
+  /** Epoch ms of the earliest and latest event. */
+  firstSeen: number;
+  lastSeen: number;
+  requests: number;
+}
+
+export interface AggregateDeltas {
+  /** Events folded into these deltas. */
+  events: number;
+  windowCounts: WindowCountRow[];
+  dailyTotals: DailyTotalsRow[];
+  topDomains: TopDomainsRow[];
+  identities: IdentityRow[];
+}
+
+/** Entry counts of a batch, to check its memory bound. */
+export interface BatchSize {
+  identities: number;
+  /** Rows of windowCounts ('*' rows included). */
+  windowRows: number;
+  dailyRows: number;
+  summaries: number;
+  /** Domains held by all summaries together (≤ summaries × capacity). */
+  summaryEntries: number;
+}
+
+// ---- in-memory state: customer → identity → window, customer → day ----
+
+interface WindowCell {
+  all: CategoryCount;
+  byCategory: Map<SecurityCategory, CategoryCount>;
+}
+
+interface IdentityState {
+  label: string;
+  type: string;
+  firstSeen: number;
+  lastSeen: number;
+  requests: number;
+  windows: Map<number, WindowCell>;
+}
+
+interface DayState {
+  requests: number;
+  allowed: number;
+  blocked: number;
+  byCategory: Map<SecurityCategory, CategoryCount>;
+  top: Partial<Record<DnsAction, SpaceSaving>>;
+}
+
+interface CustomerState {
+  identities: Map<string, IdentityState>;
+  days: Map<number, DayState>;
+}
+
+function identityKey(type: string, label: string): string {
+  return `${type}\u0000${label}`;
+}
+
+function bump(
+  map: Map<SecurityCategory, CategoryCount>,
+  category: SecurityCategory,
+  blocked: number,
+  total: number,
+) {
+  const c = map.get(category);
+  if (c === undefined) map.set(category, { blocked, total });
+  else {
+    c.blocked += blocked;
+    c.total += total;
+  }
+}
+
+/** The domain as counted in the top lists: lower case, without the root's trailing dot. */
+export function topDomainKey(domain: string): string {
+  const lower = domain.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+function assertEvent(e: AggregatableEvent): void {
+  if (!Number.isFinite(e.ts) || Math.abs(e.ts) > 8.64e15)
+    throw new RangeError(`Event time is not epoch ms: ${e.ts}`);
+  if (!Number.isSafeInteger(e.customerId))
+    throw new TypeError(`Event customerId is not an id: ${e.customerId}`);
+  if (e.action !== 'allowed' && e.action !== 'blocked')
+    throw new TypeError(`Event action is unknown: ${e.action}`);
+  if (typeof e.identity?.label !== 'string' || typeof e.identity.type !== 'string') {
+    throw new TypeError('Event identity needs a label and a type');
+  }
+  if (typeof e.domain !== 'string' || !Array.isArray(e.categories)) {
+    throw new TypeError('Event needs a domain and a list of categories');
+  }
+}
+
+export class AggregateBatch {
+  readonly windowMinutes: number;
+  readonly heavyHitterCapacity: number;
+  readonly #windowMs: number;
+  readonly #customers = new Map<number, CustomerState>();
+  #events = 0;
+
+  constructor(options: Partial<AggregateOptions> = {}) {
+    const { windowMinutes, heavyHitterCapacity } = { ...DEFAULT_AGGREGATE_OPTIONS, ...options };
+    assertWindowMinutes(windowMinutes);
+    assertCapacity(heavyHitterCapacity);
+    this.windowMinutes = windowMinutes;
+    this.heavyHitterCapacity = heavyHitterCapacity;
+    this.#windowMs = windowMinutes * MINUTE_MS;
+  }
+
+  get events(): number {
+    return this.#events;
+  }
+
+  /** Folds one event in; throws on an event that is not well-formed (the batch is then unchanged). */
+  add(event: AggregatableEvent): void {
+    assertEvent(event);
+    const { ts, action } = event;
+    const blocked = action === 'blocked' ? 1 : 0;
+    const customer = this.#customer(event.customerId);
+
+    const key = identityKey(event.identity.type, event.identity.label);
+    let identity = customer.identities.get(key);
+    if (identity === undefined) {
+      identity = {
+        label: event.identity.label,
+        type: event.identity.type,
+        firstSeen: ts,
+        lastSeen: ts,
+        requests: 0,
+        windows: new Map(),
+      };
+      customer.identities.set(key, identity);
+    }
+    identity.requests += 1;
+    if (ts < identity.firstSeen) identity.firstSeen = ts;
+    if (ts > identity.lastSeen) identity.lastSeen = ts;
+
+    const windowStart = windowStartMs(ts, this.#windowMs);
+    let cell = identity.windows.get(windowStart);
+    if (cell === undefined) {
+      cell = { all: { blocked: 0, total: 0 }, byCategory: new Map() };
+      identity.windows.set(windowStart, cell);
+    }
+    cell.all.total += 1;
+    cell.all.blocked += blocked;
+
+    const day = this.#day(customer, windowStartMs(ts, DAY_MS));
+    day.requests += 1;
+    if (blocked) day.blocked += 1;
+    else day.allowed += 1;
+
+    const categories = event.categories;
+    for (let i = 0; i < categories.length; i++) {
+      const category = categories[i]!;
+      if (!isSecurityCategory(category) || categories.indexOf(category) < i) continue;
+      bump(cell.byCategory, category, blocked, 1);
+      bump(day.byCategory, category, blocked, 1);
+    }
+
+    const domain = topDomainKey(event.domain);
+    if (domain !== '') {
+      let summary = day.top[action];
+      if (summary === undefined) {
+        summary = new SpaceSaving(this.heavyHitterCapacity);
+        day.top[action] = summary;
+      }
+      summary.offer(domain);
+    }
+    this.#events += 1;
+  }
+
+  addAll(events: Iterable<AggregatableEvent>): this {
+    for (const e of events) this.add(e);
+    return this;
+  }
+
+  /** Folds another batch (same window length) into this one; summaries merge at this capacity. */
+  merge(other: AggregateBatch): this {
+    if (other === this) throw new RangeError('A batch cannot be merged into itself');
+    if (other.windowMinutes !== this.windowMinutes) {
+      throw new RangeError(
+        `Cannot merge ${other.windowMinutes}-minute windows into ${this.windowMinutes}-minute ones`,
+      );
+    }
+    for (const [customerId, theirs] of other.#customers) {
+      const mine = this.#customer(customerId);
+      for (const [key, t] of theirs.identities) {
+        const m = mine.identities.get(key);
+        if (m === undefined) {
+          mine.identities.set(key, {
+            ...t,
+            windows: new Map([...t.windows].map(([w, c]) => [w, cloneCell(c)])),
+          });
+          continue;
+        }
+        m.firstSeen = Math.min(m.firstSeen, t.firstSeen);
+        m.lastSeen = Math.max(m.lastSeen, t.lastSeen);
+        m.requests += t.requests;
+        for (const [w, c] of t.windows) {
+          const cell = m.windows.get(w);
+          if (cell === undefined) {
+            m.windows.set(w, cloneCell(c));
+            continue;
+          }
+          cell.all.blocked += c.all.blocked;
+          cell.all.total += c.all.total;
+          for (const [category, n] of c.byCategory) bump(cell.byCategory, category, n.blocked, n.total);
+        }
+      }
+      for (const [dayMs, t] of theirs.days) {
+        const d = this.#day(mine, dayMs);
+        d.requests += t.requests;
+        d.allowed += t.allowed;
+        d.blocked += t.blocked;
+        for (const [category, n] of t.byCategory) bump(d.byCategory, category, n.blocked, n.total);
+        for (const action of ['allowed', 'blocked'] as const) {
+          const s = t.top[action];
+          if (s === undefined) continue;
+          const own = d.top[action];
+          d.top[action] = SpaceSaving.merge(
+            own ?? new SpaceSaving(this.heavyHitterCapacity),
+            s,
+            this.heavyHitterCapacity,
+          );
+        }
+      }
+    }
+    this.#events += other.#events;
+    return this;
+  }
+
+  size(): BatchSize {
+    const size: BatchSize = { identities: 0, windowRows: 0, dailyRows: 0, summaries: 0, summaryEntries: 0 };
+    for (const customer of this.#customers.values()) {
+      size.identities += customer.identities.size;
+      for (const identity of customer.identities.values()) {
+        for (const cell of identity.windows.values()) size.windowRows += 1 + cell.byCategory.size;
+      }
+      size.dailyRows += customer.days.size;
+      for (const day of customer.days.values()) {
+        for (const s of [day.top.allowed, day.top.blocked]) {
+          if (s === undefined) continue;
+          size.summaries += 1;
+          size.summaryEntries += s.size;
+        }
+      }
+    }
+    return size;
+  }
+
+  /** The rows to add to the stored aggregates, in a stable order (customer, identity, time, category). */
+  deltas(): AggregateDeltas {
+    const out: AggregateDeltas = {
+      events: this.#events,
+      windowCounts: [],
+      dailyTotals: [],
+      topDomains: [],
+      identities: [],
+    };
+    const customerIds = [...this.#customers.keys()].sort((a, b) => a - b);
+    for (const customerId of customerIds) {
+      const customer = this.#customers.get(customerId)!;
+      const keys = [...customer.identities.keys()].sort();
+      for (const key of keys) {
+        const identity = customer.identities.get(key)!;
+        out.identities.push({
+          customerId,
+          label: identity.label,
+          type: identity.type,
+          firstSeen: identity.firstSeen,
+          lastSeen: identity.lastSeen,
+          requests: identity.requests,
+        });
+        const starts = [...identity.windows.keys()].sort((a, b) => a - b);
+        for (const windowStart of starts) {
+          const cell = identity.windows.get(windowStart)!;
+          const row = (category: WindowCategory, c: CategoryCount): WindowCountRow => ({
+            customerId,
+            identity: identity.label,
+            identityType: identity.type,
+            category,
+            windowMinutes: this.windowMinutes,
+            windowStart,
+            blocked: c.blocked,
+            total: c.total,
+          });
+          out.windowCounts.push(row(ALL_REQUESTS, cell.all));
+          for (const category of SECURITY_CATEGORIES) {
+            const c = cell.byCategory.get(category);
+            if (c !== undefined) out.windowCounts.push(row(category, c));
+          }
+        }
+      }
+      const days = [...customer.days.keys()].sort((a, b) => a - b);
+      for (const dayMs of days) {
+        const d = customer.days.get(dayMs)!;
+        const day = dayOf(dayMs);
+        const byCategory: DailyTotalsRow['byCategory'] = {};
+        for (const category of SECURITY_CATEGORIES) {
+          const c = d.byCategory.get(category);
+          if (c !== undefined) byCategory[category] = { blocked: c.blocked, total: c.total };
+        }
+        out.dailyTotals.push({
+          customerId,
+          day,
+          requests: d.requests,
+          allowed: d.allowed,
+          blocked: d.blocked,
+          byCategory,
+        });
+        for (const action of ['allowed', 'blocked'] as const) {
+          const s = d.top[action];
+          if (s !== undefined) out.topDomains.push({ customerId, day, action, summary: s.toJSON() });
+        }
+      }
+    }
+    return out;
+  }
+
+  #customer(customerId: number): CustomerState {
+    let c = this.#customers.get(customerId);
+    if (c === undefined) {
+      c = { identities: new Map(), days: new Map() };
+      this.#customers.set(customerId, c);
+    }
+    return c;
+  }
+
+  #day(customer: CustomerState, dayMs: number): DayState {
+    let d = customer.days.get(dayMs);
+    if (d === undefined) {
+      d = { requests: 0, allowed: 0, blocked: 0, byCategory: new Map(), top: {} };
+      customer.days.set(dayMs, d);
+    }
+    return d;
+  }
+}
+
+function cloneCell(c: WindowCell): WindowCell {
+  return {
+    all: { ...c.all },
+    byCategory: new Map([...c.byCategory].map(([category, n]) => [category, { ...n }])),
+  };
+}
+
+// ---- merging deltas into stored rows (pure; the caller reads the stored row, writes the result) ----
+
+function assertSameKey(
+  what: string,
+  stored: Record<string, unknown>,
+  delta: Record<string, unknown>,
+  keys: string[],
+) {
+  for (const k of keys) {
+    if (stored[k] !== delta[k]) {
+      throw new RangeError(
+        `Cannot merge ${what} rows with different ${k}: ${String(stored[k])} and ${String(delta[k])}`,
+      );
+    }
+  }
+}
+
+/** stored + delta for one window row (same customer, identity, category, window). */
+export function mergeWindowCount(
+  stored: WindowCountRow | null | undefined,
+  delta: WindowCountRow,
+): WindowCountRow {
+  if (stored === null || stored === undefined) return { ...delta };
+  assertSameKey('window', { ...stored }, { ...delta }, [
+    'customerId',
+    'identity',
+    'identityType',
+    'category',
+    'windowMinutes',
+    'windowStart',
+  ]);
+  return { ...stored, blocked: stored.blocked + delta.blocked, total: stored.total + delta.total };
+}
+
+/** stored + delta for one customer × day. */
+export function mergeDailyTotals(
+  stored: DailyTotalsRow | null | undefined,
+  delta: DailyTotalsRow,
+): DailyTotalsRow {
+  const byCategory: DailyTotalsRow['byCategory'] = {};
+  if (stored !== null && stored !== undefined) {
+    assertSameKey('daily', { ...stored }, { ...delta }, ['customerId', 'day']);
+  }
+  for (const category of SECURITY_CATEGORIES) {
+    const a = stored?.byCategory[category];
+    const b = delta.byCategory[category];
+    if (a === undefined && b === undefined) continue;
+    byCategory[category] = {
+      blocked: (a?.blocked ?? 0) + (b?.blocked ?? 0),
+      total: (a?.total ?? 0) + (b?.total ?? 0),
+    };
+  }
+  return {
+    customerId: delta.customerId,
+    day: delta.day,
+    requests: (stored?.requests ?? 0) + delta.requests,
+    allowed: (stored?.allowed ?? 0) + delta.allowed,
+    blocked: (stored?.blocked ?? 0) + delta.blocked,
+    byCategory,
+  };
+}
+
+/** stored + delta for one customer × identity: earliest first seen, latest last seen, requests added. */
+export function mergeIdentity(stored: IdentityRow | null | undefined, delta: IdentityRow): IdentityRow {
+  if (stored === null || stored === undefined) return { ...delta };
+  assertSameKey('identity', { ...stored }, { ...delta }, ['customerId', 'label', 'type']);
+  return {
+    ...stored,
+    firstSeen: Math.min(stored.firstSeen, delta.firstSeen),
+    lastSeen: Math.max(stored.lastSeen, delta.lastSeen),
+    requests: stored.requests + delta.requests,
+  };
+}
+
+/** stored + delta for one customer × day × action (the summaries merge as in heavy-hitters.ts). */
+export function mergeTopDomains(
+  stored: TopDomainsRow | null | undefined,
+  delta: TopDomainsRow,
+  capacity: number,
+): TopDomainsRow {
+  if (stored !== null && stored !== undefined) {
+    assertSameKey('top-domain', { ...stored }, { ...delta }, ['customerId', 'day', 'action']);
+  }
+  return { ...delta, summary: mergeSummary(stored?.summary, delta.summary, capacity) };
+}
