@@ -270,6 +270,32 @@ export interface ConAggIdentityTable {
   requests: number;
 }
 
+export interface ConIngestTokenTable {
+  id: Generated<number>;
+  provider_id: number;
+  name: string;
+  token_digest: string;
+  token_hint: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export interface ConSourceCredentialTable {
+  provider_id: number;
+  source: string;
+  enabled: number;
+  base_url: string | null;
+  key_sealed: string | null;
+  secret_sealed: string | null;
+  key_hint: string | null;
+  secret_hint: string | null;
+  updated_at: string;
+  updated_by: string;
+}
+
 export interface Database {
   con_provider: ConProviderTable;
   con_user: ConUserTable;
@@ -286,6 +312,8 @@ export interface Database {
   con_agg_daily: ConAggDailyTable;
   con_agg_top_domains: ConAggTopDomainsTable;
   con_agg_identity: ConAggIdentityTable;
+  con_ingest_token: ConIngestTokenTable;
+  con_source_credential: ConSourceCredentialTable;
   cw_record: CwRecordTable;
   cw_sequence: CwSequenceTable;
   psa_role: PsaRoleTable;
