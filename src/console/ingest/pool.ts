@@ -1,0 +1,148 @@
+// A small pool of worker threads that process files (see worker.ts): at most `size` files at once,
+// the rest queued; progress relayed per file; a worker that dies fails its file (not permanently:
+// the caller releases the unit for a later run) and is replaced on demand. Size 0 processes files
+// on the calling thread instead (tests, debugging).
+import { createReadStream } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { type FileProgress, type FileResult, type FileTask, processFile } from './process-file.js';
+import { createS3Client, openObject, type S3Options } from './s3.js';
+
+export type Locator =
+  | { kind: 'file'; path: string }
+  | { kind: 's3'; bucket: string; key: string; s3: S3Options };
+
+export interface WorkerRequest {
+  id: number;
+  locator: Locator;
+  task: FileTask;
+}
+
+export type WorkerResponse =
+  | { type: 'progress'; id: number; progress: FileProgress }
+  | { type: 'result'; id: number; result: FileResult }
+  | { type: 'error'; id: number; message: string };
+
+interface Job {
+  request: WorkerRequest;
+  onProgress: ((p: FileProgress) => void) | undefined;
+  resolve: (r: FileResult) => void;
+  reject: (e: Error) => void;
+}
+
+const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+const ENTRY = new URL('./worker.ts', import.meta.url).href;
+
+export class WorkerPool {
+  readonly size: number;
+  #nextId = 1;
+  #queue: Job[] = [];
+  #idle: Worker[] = [];
+  #busy = new Map<Worker, Job>();
+  #workers = new Set<Worker>();
+  #closed = false;
+  #s3 = new Map<string, ReturnType<typeof createS3Client>>();
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`pool size must be ≥ 0, got ${size}`);
+    this.size = size;
+  }
+
+  /** Processes one file; resolves with its result, rejects when its worker died. */
+  run(locator: Locator, task: FileTask, onProgress?: (p: FileProgress) => void): Promise<FileResult> {
+    if (this.#closed) return Promise.reject(new Error('the worker pool is closed'));
+    const request: WorkerRequest = { id: this.#nextId++, locator, task };
+    if (this.size === 0) return this.#runHere(request, onProgress);
+    return new Promise<FileResult>((resolve, reject) => {
+      this.#queue.push({ request, onProgress, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Threads started so far (tests check that the work really ran on workers). */
+  get threadCount(): number {
+    return this.#workers.size;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.reject(new Error('the worker pool is closed'));
+    await Promise.all([...this.#workers].map((w) => w.terminate()));
+    this.#workers.clear();
+    this.#idle = [];
+    for (const c of this.#s3.values()) c.destroy();
+    this.#s3.clear();
+  }
+
+  async #runHere(request: WorkerRequest, onProgress?: (p: FileProgress) => void): Promise<FileResult> {
+    const at = request.locator;
+    let input: AsyncIterable<Uint8Array>;
+    try {
+      if (at.kind === 'file') input = createReadStream(at.path, { highWaterMark: 1 << 20 });
+      else {
+        const key = JSON.stringify(at.s3);
+        let client = this.#s3.get(key);
+        if (!client) {
+          client = createS3Client(at.s3);
+          this.#s3.set(key, client);
+        }
+        input = await openObject(client, at.bucket, at.key);
+      }
+    } catch (e) {
+      return {
+        ok: false,
+        permanent: false,
+        reason: `could not open the file: ${e instanceof Error ? e.message : String(e)}`,
+        bytes: 0,
+        rows: 0,
+        badRows: 0,
+        unrouted: 0,
+        errors: [],
+      };
+    }
+    return processFile(input, request.task, onProgress);
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let worker = this.#idle.pop();
+      if (!worker) {
+        if (this.#workers.size >= this.size) return;
+        worker = this.#spawn();
+      }
+      const job = this.#queue.shift()!;
+      this.#busy.set(worker, job);
+      worker.postMessage(job.request);
+    }
+  }
+
+  #spawn(): Worker {
+    const worker = new Worker(BOOT, { workerData: { entry: ENTRY } });
+    this.#workers.add(worker);
+    const fail = (why: string) => {
+      this.#workers.delete(worker);
+      this.#idle = this.#idle.filter((w) => w !== worker);
+      const job = this.#busy.get(worker);
+      this.#busy.delete(worker);
+      job?.reject(new Error(`the ingestion worker stopped: ${why}`));
+      if (!this.#closed) this.#dispatch();
+    };
+    worker.on('message', (msg: WorkerResponse) => {
+      const job = this.#busy.get(worker);
+      if (!job || job.request.id !== msg.id) return;
+      if (msg.type === 'progress') {
+        job.onProgress?.(msg.progress);
+        return;
+      }
+      this.#busy.delete(worker);
+      this.#idle.push(worker);
+      if (msg.type === 'result') job.resolve(msg.result);
+      else job.reject(new Error(msg.message));
+      this.#dispatch();
+    });
+    worker.on('error', (e) => fail(e.message));
+    worker.on('exit', (code) => {
+      if (this.#workers.has(worker)) fail(`exit code ${code}`);
+    });
+    return worker;
+  }
+}

@@ -1,0 +1,316 @@
+// One unit of input (a file) from bytes to aggregate deltas: stream → gzip or plain (by the magic
+// bytes) → lines → Umbrella CSV parser → routing → AggregateBatch. Runs on a worker thread (see
+// worker.ts) but is plain code, usable and tested in-thread. Nothing here touches the database: the
+// caller commits the deltas together with the unit's record, or nothing when the unit failed.
+//
+// Memory is bounded whatever the file size: bytes stream through with back-pressure, a line longer
+// than MAX_LINE_BYTES is cut off and counted as bad, and the batch holds aggregates, not events.
+//
+// When is a file refused as a whole (failed, nothing counted)?
+//   * it starts with the gzip magic bytes but does not decompress to its end (corrupt, truncated);
+//   * its (decompressed) content has a NUL character in its first 64 KiB: binary, not CSV text;
+//   * none of its first SNIFF_LINES non-blank lines is a DNS log row while at least one of them is
+//     bad (e.g. another CSV, a header without the required columns), or the whole file has no row
+//     and at least one bad line.
+// Otherwise every bad line is counted and reported (line number and why), and the rest is ingested.
+
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { AggregateBatch, type AggregateDeltas, type AggregateOptions } from '../aggregate/index.js';
+import { createUmbrellaCsvParser } from '../sources/umbrella-csv.js';
+import { customerOfKey, orgIdFromKey, type RoutingTable } from './routing.js';
+import type { LineError } from './types.js';
+
+export const SNIFF_LINES = 100;
+export const SNIFF_BYTES = 64 * 1024;
+export const MAX_LINE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_ERRORS = 100;
+
+export interface FileTask {
+  /** The unit's source key (for messages). */
+  sourceKey: string;
+  /** The key folder-prefix bindings are matched against (S3 object key, path relative to the root). */
+  routeKey: string;
+  /** The full location (S3 object key, absolute path): an org folder in it is the rows' default org. */
+  locationKey?: string;
+  routing: RoutingTable;
+  aggregate: AggregateOptions;
+  /** Line errors kept for the report (all are counted). */
+  maxErrors?: number;
+}
+
+export interface FileProgress {
+  /** Bytes of the input read so far (compressed bytes for a gzip file). */
+  bytes: number;
+  rows: number;
+  badRows: number;
+}
+
+export interface FileCounts {
+  bytes: number;
+  /** Lines that are DNS events (routed or not). */
+  rows: number;
+  badRows: number;
+  /** Rows no binding routes to a customer (counted in rows, not aggregated). */
+  unrouted: number;
+  errors: LineError[];
+}
+
+export type FileResult =
+  | ({ ok: true; deltas: AggregateDeltas } & FileCounts)
+  | ({
+      ok: false;
+      /** true: the content is refused (record the unit as failed); false: reading failed, retry later. */
+      permanent: boolean;
+      reason: string;
+    } & FileCounts);
+
+/** An error of the source (file system, network) rather than of the content: worth a retry. */
+export class SourceReadError extends Error {
+  override readonly name = 'SourceReadError';
+}
+
+class Refused extends Error {
+  override readonly name = 'Refused';
+}
+
+const GZIP_CHUNK = 128 * 1024;
+
+/** Counts bytes and tags errors of the input as SourceReadError. */
+async function* readInput(
+  input: AsyncIterable<Uint8Array>,
+  counter: { bytes: number },
+): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of input) {
+      const buf = Buffer.isBuffer(chunk)
+        ? chunk
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      counter.bytes += buf.length;
+      yield buf;
+    }
+  } catch (e) {
+    if (e instanceof SourceReadError) throw e;
+    throw new SourceReadError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+}
+
+async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (head.length > 0) yield head;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/** The decompressed (or plain) content as chunks of text, and whether it was gzip. */
+async function openContent(
+  input: AsyncIterable<Uint8Array>,
+  counter: { bytes: number },
+): Promise<{ gzip: boolean; chunks: AsyncIterable<Buffer> }> {
+  const raw = readInput(input, counter)[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await raw.next();
+    if (next.done) break;
+    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+  }
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const source = prepend(head, raw);
+  if (!gzip) return { gzip, chunks: source };
+  const gunzip = createGunzip({ chunkSize: GZIP_CHUNK });
+  pipeline(Readable.from(source, { objectMode: false }), gunzip, () => {});
+  return { gzip, chunks: gunzip };
+}
+
+function gzipReason(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return `not a complete gzip file: ${message}`;
+}
+
+/**
+ * Reads one file's content and folds its rows into aggregate deltas. Never throws for bad content:
+ * the result says why a file was refused; a failure of the input itself is a non-permanent result.
+ */
+export async function processFile(
+  input: AsyncIterable<Uint8Array>,
+  task: FileTask,
+  onProgress?: (p: FileProgress) => void,
+): Promise<FileResult> {
+  const maxErrors = task.maxErrors ?? DEFAULT_MAX_ERRORS;
+  const counter = { bytes: 0 };
+  const counts: FileCounts = { bytes: 0, rows: 0, badRows: 0, unrouted: 0, errors: [] };
+  const defaultOrg = orgIdFromKey(task.locationKey ?? task.routeKey);
+  const parser = createUmbrellaCsvParser(defaultOrg === undefined ? {} : { orgId: defaultOrg });
+  const batch = new AggregateBatch(task.aggregate);
+  const fileCustomer = customerOfKey(task.routing, task.routeKey);
+  const orgs = task.routing.orgs;
+  let lastOrg: string | undefined;
+  let lastOrgCustomer: number | undefined;
+  // One event object for the aggregator, refilled per row (add() copies what it keeps).
+  const ev = {
+    ts: 0,
+    customerId: 0,
+    identity: { label: '', type: '' } as { label: string; type: string },
+    domain: '',
+    action: 'allowed' as 'allowed' | 'blocked',
+    categories: [] as readonly string[],
+  };
+
+  let lineNumber = 0;
+  let nonBlank = 0;
+  let firstError: LineError | undefined;
+  let gzip = false;
+
+  const bad = (line: number, message: string) => {
+    counts.badRows++;
+    const error = { line, message };
+    if (firstError === undefined) firstError = error;
+    if (counts.errors.length < maxErrors) counts.errors.push(error);
+  };
+
+  const handleLine = (line: string): void => {
+    lineNumber++;
+    const r = parser.parseLine(line, lineNumber);
+    if (r.ok) {
+      if ('event' in r) {
+        nonBlank++;
+        counts.rows++;
+        const e = r.event;
+        let customerId = fileCustomer;
+        if (customerId === undefined) {
+          const org = e.orgId;
+          if (org !== lastOrg) {
+            lastOrg = org;
+            lastOrgCustomer = org === undefined ? undefined : orgs[org];
+          }
+          customerId = lastOrgCustomer;
+        }
+        if (customerId === undefined) {
+          counts.unrouted++;
+          return;
+        }
+        ev.ts = e.ts;
+        ev.customerId = customerId;
+        ev.identity = e.identity;
+        ev.domain = e.domain;
+        ev.action = e.action;
+        ev.categories = e.categories;
+        batch.add(ev);
+      } else if ('header' in r) nonBlank++;
+      return;
+    }
+    nonBlank++;
+    bad(r.error.line, r.error.message);
+  };
+
+  const sniffed = (): void => {
+    if (nonBlank >= SNIFF_LINES && counts.rows === 0 && counts.badRows > 0) {
+      throw new Refused(notCsv(firstError));
+    }
+  };
+
+  let progressAt = 0;
+  const report = () => {
+    counts.bytes = counter.bytes;
+    onProgress?.({ bytes: counter.bytes, rows: counts.rows, badRows: counts.badRows });
+  };
+
+  try {
+    const content = await openContent(input, counter);
+    gzip = content.gzip;
+    // Lines are cut on the '\n' byte, which is never part of a multi-byte UTF-8 character, so each
+    // chunk's complete lines decode in one toString() and only a line split between chunks is copied.
+    let carry: Buffer[] = [];
+    let carryLength = 0;
+    let skipping = false; // inside a line that was too long, until its end
+    let sniffedBytes = 0;
+    const tooLong = () => {
+      lineNumber++;
+      nonBlank++;
+      bad(lineNumber, `line ${lineNumber}: longer than ${MAX_LINE_BYTES} bytes`);
+      carry = [];
+      carryLength = 0;
+      skipping = true;
+    };
+    for await (const c of content.chunks) {
+      const chunk = c as Buffer;
+      if (sniffedBytes < SNIFF_BYTES) {
+        const end = Math.min(chunk.length, SNIFF_BYTES - sniffedBytes);
+        const nul = chunk.indexOf(0);
+        if (nul !== -1 && nul < end) {
+          throw new Refused(
+            gzip ? 'not CSV: the gzip file holds binary data' : 'neither gzip nor CSV text: binary data',
+          );
+        }
+        sniffedBytes += end;
+      }
+      const first = chunk.indexOf(10);
+      if (first === -1) {
+        if (!skipping) {
+          carry.push(Buffer.from(chunk));
+          carryLength += chunk.length;
+          if (carryLength > MAX_LINE_BYTES) tooLong();
+        }
+        continue;
+      }
+      if (skipping) skipping = false;
+      else if (carryLength > 0) {
+        carry.push(chunk.subarray(0, first));
+        if (carryLength + first > MAX_LINE_BYTES) tooLong();
+        else handleLine(Buffer.concat(carry).toString('utf8'));
+        skipping = false;
+        carry = [];
+        carryLength = 0;
+      } else handleLine(chunk.toString('utf8', 0, first));
+      const last = chunk.lastIndexOf(10);
+      if (last > first) {
+        const text = chunk.toString('utf8', first + 1, last);
+        let start = 0;
+        for (;;) {
+          const nl = text.indexOf('\n', start);
+          if (nl === -1) {
+            handleLine(start === 0 ? text : text.slice(start));
+            break;
+          }
+          handleLine(text.slice(start, nl));
+          start = nl + 1;
+        }
+      }
+      if (last + 1 < chunk.length) {
+        carry.push(Buffer.from(chunk.subarray(last + 1)));
+        carryLength = chunk.length - last - 1;
+      }
+      if (counts.rows === 0) sniffed();
+      const now = Date.now();
+      if (onProgress && now - progressAt >= 200) {
+        progressAt = now;
+        report();
+      }
+    }
+    if (!skipping && carryLength > 0) handleLine(Buffer.concat(carry).toString('utf8'));
+    sniffed();
+    if (counts.rows === 0 && counts.badRows > 0) throw new Refused(notCsv(firstError));
+  } catch (e) {
+    counts.bytes = counter.bytes;
+    if (e instanceof Refused) return { ok: false, permanent: true, reason: e.message, ...counts };
+    if (e instanceof SourceReadError) {
+      return { ok: false, permanent: false, reason: `could not read the file: ${e.message}`, ...counts };
+    }
+    if (gzip) return { ok: false, permanent: true, reason: gzipReason(e), ...counts };
+    return {
+      ok: false,
+      permanent: false,
+      reason: `could not process the file: ${e instanceof Error ? e.message : String(e)}`,
+      ...counts,
+    };
+  }
+  report();
+  return { ok: true, deltas: batch.deltas(), ...counts };
+}
+
+function notCsv(first: LineError | undefined): string {
+  const why = first ? ` (${first.message})` : '';
+  return `not an Umbrella DNS CSV file: no line is a DNS log row${why}`;
+}
