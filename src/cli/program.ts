@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../platform/config.js';
 import { PsaError } from '../psa/model/errors.js';
 import { seedPsa } from '../psa/service/seed.js';
 import { registerConsoleCommands } from './console-commands.js';
+import { registerIngestCommands } from './ingest-command.js';
 import type { CliIo } from './io.js';
 import { registerPsaCommands } from './psa-commands.js';
 
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo): Command {
 
   registerPsaCommands(program, io);
   registerConsoleCommands(program, io);
+  registerIngestCommands(program, io);
   return program;
 }
 

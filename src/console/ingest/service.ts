@@ -29,6 +29,8 @@ export interface IngestProgress {
   filesDone: number;
   bytesTotal: number;
   bytesDone: number;
+  /** Bytes of files not read (already ingested, busy): in bytesDone, not in any rate. */
+  bytesSkipped: number;
   rows: number;
   badRows: number;
   startedAt: number;
@@ -340,6 +342,7 @@ export class IngestService {
       filesDone: 0,
       bytesTotal: candidates.reduce((n, c) => n + c.bytes, 0),
       bytesDone: 0,
+      bytesSkipped: 0,
       rows: 0,
       badRows: 0,
       startedAt: Date.now(),
@@ -375,6 +378,10 @@ export class IngestService {
         reports[i] = await this.ingestOne(providerId, c, routing, aggregate, pool, leaseMs, inflight, emit);
         progress.filesDone++;
         progress.bytesDone += c.bytes;
+        const status = reports[i]!.status;
+        if (status === 'duplicate' || status === 'busy' || reports[i]!.reason?.endsWith('(earlier run)')) {
+          progress.bytesSkipped += c.bytes;
+        }
         if (reports[i]!.status === 'ingested') {
           progress.rows += reports[i]!.rows;
           progress.badRows += reports[i]!.badRows;
