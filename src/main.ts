@@ -1,5 +1,6 @@
 // Composition root: configuration → platform (logs, storage, metrics, TLS, keyring) → products
 // (the PSA and the console, which reaches any PSA only through its ConnectWise client) → servers.
+import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildConsoleApp } from './console/http/server.js';
 import { runPreflight } from './console/preflight/run.js';
@@ -39,9 +40,27 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
   const metrics = createMetrics();
   const tls = options.tls ?? !config.psa.allowHttp;
   const psa = createPsaServices({ config, clock, logger, storage, tls, metrics });
+  // `parasol keys rotate|remove` rewrite the key file (atomically) from another process while the
+  // server runs: a changed file is read again, so values re-sealed under a new key still decrypt.
   let keyring: Keyring | undefined;
+  let keyringStamp: string | undefined;
+  const stampOf = (file: string): string | undefined => {
+    try {
+      const st = statSync(file);
+      return `${st.ino}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      return undefined;
+    }
+  };
   const getKeyring = () => {
-    keyring ??= loadKeyring({ dataDir: config.dataDir, envValue: config.masterKeys });
+    if (keyring?.file) {
+      const stamp = stampOf(keyring.file);
+      if (stamp !== undefined && stamp !== keyringStamp) keyring = undefined;
+    }
+    if (!keyring) {
+      keyring = loadKeyring({ dataDir: config.dataDir, envValue: config.masterKeys });
+      keyringStamp = keyring.file ? stampOf(keyring.file) : undefined;
+    }
     return keyring;
   };
   // The console trusts the certificate of the PSA built into this deployment, as an admin would

@@ -77,12 +77,13 @@ function operation(r: ConsoleRoute, parameters: unknown[]): Record<string, unkno
     },
   };
   if (r.body) {
-    op.requestBody = {
-      required: true,
-      content: {
-        'application/json': { schema: zodToJsonSchema(r.body, { target: 'openApi3', $refStrategy: 'none' }) },
-      },
-    };
+    // OpenAPI 3.1 schemas are JSON Schema 2020-12: null is a type (the 3.0 target's `nullable: true`
+    // is not a keyword there, so a 3.1 reader would refuse the null that unmaps a customer).
+    const { $schema: _dialect, ...schema } = zodToJsonSchema(r.body, {
+      target: 'jsonSchema2019-09',
+      $refStrategy: 'none',
+    }) as Record<string, unknown>;
+    op.requestBody = { required: true, content: { 'application/json': { schema } } };
   } else if (r.bodyContentType) {
     op.requestBody = { required: true, content: { [r.bodyContentType]: { schema: { type: 'string' } } } };
   }

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ConnectWiseError } from '../psa-client/types.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 import { consoleOpenApi } from './openapi.js';
@@ -67,7 +68,13 @@ export async function buildConsoleApp(
   );
 
   app.setErrorHandler((error: FastifyError | ConsoleError, req, reply) => {
-    const known = error instanceof ConsoleError ? error : translate(error as FastifyError);
+    const known =
+      error instanceof ConsoleError
+        ? error
+        : error instanceof ConnectWiseError
+          ? // The PSA refused or failed: say so (the message names the call, never the keys).
+            new ConsoleError('psa-unavailable', error.message)
+          : translate(error as FastifyError);
     if (known) {
       services.metrics.errors.inc({ product: 'console', code: known.kind });
       if (known.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.retryAfterSeconds));

@@ -12,7 +12,7 @@ import {
   suggestCompanies,
 } from '../model/mapping.js';
 import { mappingSchema } from '../model/validation.js';
-import type { ConnectWiseApi } from '../psa-client/types.js';
+import { type ConnectWiseApi, ConnectWiseError } from '../psa-client/types.js';
 import type { ConsoleStore, Customer } from '../store/console-store.js';
 import { parse } from './accounts.js';
 import { ConsoleError, notFound } from './errors.js';
@@ -97,7 +97,15 @@ export class MappingService {
       const priorities = (await api.listAll<Record<string, unknown>>('/service/priorities')).map((p) =>
         pick(p, ['id', 'name', 'sortOrder', 'defaultFlag']),
       ) as ReferenceData['priorities'];
-      const sources = (await api.listAll<Record<string, unknown>>('/service/sources')).map((s) =>
+      // The article's least-privilege role does not allow Table Setup → Service / Source: without
+      // that row the reference data lists no sources (tickets get the PSA's default) instead of failing.
+      const rawSources = await api
+        .listAll<Record<string, unknown>>('/service/sources')
+        .catch((e: unknown) => {
+          if (e instanceof ConnectWiseError && e.status === 403) return [];
+          throw e;
+        });
+      const sources = rawSources.map((s) =>
         pick(s, ['id', 'name', 'defaultFlag']),
       ) as ReferenceData['sources'];
       return {
