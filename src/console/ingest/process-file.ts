@@ -198,17 +198,13 @@ export async function processFile(
         ev.action = e.action;
         ev.categories = e.categories;
         batch.add(ev);
-      } else if ('header' in r) nonBlank++;
-      return;
-    }
-    nonBlank++;
-    bad(r.error.line, r.error.message);
-  };
-
-  const sniffed = (): void => {
-    if (nonBlank >= SNIFF_LINES && counts.rows === 0 && counts.badRows > 0) {
+        return;
+      }
+      if (!('header' in r)) return; // blank
+    } else bad(r.error.line, r.error.message);
+    // Not a row: the file must show one among its first SNIFF_LINES non-blank lines.
+    if (++nonBlank === SNIFF_LINES && counts.rows === 0 && counts.badRows > 0)
       throw new Refused(notCsv(firstError));
-    }
   };
 
   let progressAt = 0;
@@ -282,7 +278,6 @@ export async function processFile(
         carry.push(Buffer.from(chunk.subarray(last + 1)));
         carryLength = chunk.length - last - 1;
       }
-      if (counts.rows === 0) sniffed();
       const now = Date.now();
       if (onProgress && now - progressAt >= 200) {
         progressAt = now;
@@ -290,7 +285,6 @@ export async function processFile(
       }
     }
     if (!skipping && carryLength > 0) handleLine(Buffer.concat(carry).toString('utf8'));
-    sniffed();
     if (counts.rows === 0 && counts.badRows > 0) throw new Refused(notCsv(firstError));
   } catch (e) {
     counts.bytes = counter.bytes;
