@@ -93,7 +93,8 @@ export function apiRecord(ts: number, n: number, opts: { blocked?: boolean; host
 export interface FakeUmbrellaOptions {
   key: string;
   secret: string;
-  time: FakeTime;
+  /** The fake clock, or `{ now: Date.now }` against a client on real time. */
+  time: { now(): number };
   /** Token lifetime in seconds. */
   expiresIn?: number;
   perSecond?: number;

@@ -30,6 +30,11 @@ export function consoleOpenApi(version: string): Record<string, unknown> {
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
         csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
+        ingestToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An ingest token (POST /api/v1/ingest-tokens)',
+        },
       },
       schemas: {
         Error: {
@@ -60,7 +65,14 @@ function operation(r: ConsoleRoute, parameters: unknown[]): Record<string, unkno
     operationId: `${r.method.toLowerCase()}${r.path.replace(/[/:.](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
     parameters,
     'x-required-role': r.access,
-    security: r.access === 'public' ? [] : unsafe ? [{ session: [], csrf: [] }] : [{ session: [] }],
+    security:
+      r.access === 'public'
+        ? []
+        : r.access === 'ingest-token'
+          ? [{ ingestToken: [] }]
+          : unsafe
+            ? [{ session: [], csrf: [] }]
+            : [{ session: [] }],
     responses: {
       [String(r.status ?? 200)]: {
         description: 'Success',

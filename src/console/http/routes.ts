@@ -17,8 +17,16 @@ import { parse, publicUser } from '../service/accounts.js';
 import { SESSION_ABSOLUTE_MS, type SessionUser } from '../service/auth.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
+import { ingestCallerOf, remoteSources } from '../sources-remote/index.js';
+import { ingestTokenCreateSchema } from '../sources-remote/ingest-tokens.js';
+import { ingestNdjson, NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
+import { umbrellaSettingsSchema } from '../sources-remote/umbrella-settings.js';
 
-export type Access = 'public' | 'user' | 'admin';
+/**
+ * Who may call a route: anyone, a signed-in user, an admin, or — without a session — a collector
+ * holding one of the provider's ingest tokens (`Authorization: Bearer <token>`; no cookie, no CSRF).
+ */
+export type Access = 'public' | 'user' | 'admin' | 'ingest-token';
 
 export const SESSION_COOKIE = 'parasol_session';
 
@@ -53,6 +61,10 @@ const id = (c: RouteContext, name = 'id'): number => {
 };
 const provider = (c: RouteContext) => c.session!.provider.id;
 const actor = (c: RouteContext) => c.session!.user.email;
+const header = (c: RouteContext, name: string): string | undefined => {
+  const v = c.reply.request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
 
 export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
   {
@@ -274,6 +286,74 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     summary: 'Run the preflight again',
     access: 'admin',
     handler: (c) => c.services.integration.runPreflight(provider(c), actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/ingest-tokens',
+    summary: 'Ingest tokens of the NDJSON endpoint (masked hints only)',
+    access: 'admin',
+    handler: (c) => remoteSources(c.services).tokens.list(provider(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/ingest-tokens',
+    summary: 'Create an ingest token; its value is returned only in this answer',
+    access: 'admin',
+    body: ingestTokenCreateSchema,
+    status: 201,
+    handler: (c) => remoteSources(c.services).tokens.create(provider(c), c.body, actor(c)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/ingest-tokens/:id',
+    summary: 'Revoke an ingest token (at once)',
+    access: 'admin',
+    status: 204,
+    handler: (c) => remoteSources(c.services).tokens.revoke(provider(c), id(c), actor(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/ingest/events',
+    summary:
+      'Ingest DNS events: NDJSON, optionally gzip, at most 10 MiB; bad lines are reported, the rest ingested; Idempotency-Key makes a retry a no-op',
+    access: 'ingest-token',
+    bodyContentType: NDJSON_CONTENT_TYPE,
+    handler: async (c) => {
+      const type = (header(c, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== NDJSON_CONTENT_TYPE)
+        throw new ConsoleError(
+          'invalid',
+          `Send the events as ${NDJSON_CONTENT_TYPE}, one JSON object per line.`,
+        );
+      return ingestNdjson(remoteSources(c.services).sink, ingestCallerOf(c.reply.request).providerId, {
+        body: c.body as AsyncIterable<Buffer>,
+        contentLength: header(c, 'content-length'),
+        contentEncoding: header(c, 'content-encoding'),
+        idempotencyKey: header(c, 'idempotency-key'),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/umbrella-api',
+    summary: 'Umbrella Reporting API settings (key and secret only as masked hints)',
+    access: 'user',
+    handler: (c) => remoteSources(c.services).umbrella.get(provider(c)),
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/umbrella-api',
+    summary: 'Save the Umbrella Reporting API key, secret and base URL (sealed); omitted keys are kept',
+    access: 'admin',
+    body: umbrellaSettingsSchema,
+    handler: (c) => remoteSources(c.services).umbrella.save(provider(c), c.body, actor(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/umbrella-api/poll',
+    summary: "Read the Reporting API now for every organization bound to a customer ('umbrella-org')",
+    access: 'admin',
+    handler: async (c) => ({ organizations: await remoteSources(c.services).pollUmbrella(provider(c)) }),
   },
   {
     method: 'GET',

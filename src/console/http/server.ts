@@ -7,6 +7,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { ConnectWiseError } from '../psa-client/types.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
+import { authenticateIngestRequest } from '../sources-remote/index.js';
+import { NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
 import { consoleOpenApi } from './openapi.js';
 import { CONSOLE_ROUTES, type ConsoleRoute, SESSION_COOKIE } from './routes.js';
 
@@ -20,6 +22,11 @@ function sameToken(a: string, b: string): boolean {
 
 async function guard(req: FastifyRequest, route: ConsoleRoute, services: ConsoleServices) {
   if (route.access === 'public') return undefined;
+  if (route.access === 'ingest-token') {
+    // Collectors send no cookie: their bearer ingest token names the provider (no session, no CSRF).
+    await authenticateIngestRequest(services, req);
+    return undefined;
+  }
   const session = await services.auth.authenticate(req.cookies[SESSION_COOKIE]);
   if (!session) throw new ConsoleError('unauthorized', 'Sign in first.');
   if (route.method !== 'GET') {
@@ -66,6 +73,9 @@ export async function buildConsoleApp(
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
   );
+  // NDJSON ingest bodies stay a stream: the route reads them after the token check, within its own
+  // limits (compressed and decompressed).
+  app.addContentTypeParser(NDJSON_CONTENT_TYPE, (_req, payload, done) => done(null, payload));
 
   app.setErrorHandler((error: FastifyError | ConsoleError, req, reply) => {
     const known =

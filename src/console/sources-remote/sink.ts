@@ -6,6 +6,15 @@
 import type { IngestOutcome, IngestUnit, LineError } from '../ingest/types.js';
 import type { DnsEvent } from '../sources/event.js';
 
+/**
+ * Thrown by a unit's event iterable when the input as a whole is refused (not gzip to its end, not
+ * the format at all): the unit is recorded as failed with this reason, nothing of it is counted.
+ */
+export class UnitRefusedError extends Error {
+  override readonly name: string = 'UnitRefusedError';
+}
+
+/** Facts about a unit. A streaming source may fill `badRows` and `errors` while its events are read. */
 export interface UnitMeta {
   /** Bytes of input the unit came from (page body, request body). */
   bytes?: number;

@@ -1,0 +1,102 @@
+// The remote sources of the console (CON-5 b, c, d), composed on top of the console's services:
+// ingest tokens and the NDJSON endpoint, Umbrella Reporting API settings and polling, DNSFilter files.
+// Built once per ConsoleServices (the route table and the CLI reach them through `remoteSources`).
+import type { FastifyRequest } from 'fastify';
+import type { ConsoleServices } from '../service/services.js';
+import { createCoreSink } from './core-adapter.js';
+import { type DnsfilterFileOutcome, ingestDnsfilterPath } from './dnsfilter-file.js';
+import { type IngestCaller, IngestTokenService } from './ingest-tokens.js';
+import { RemoteSourceStore } from './remote-store.js';
+import type { EventSink } from './sink.js';
+import { ingestUmbrella, type UmbrellaIngestOptions, type UmbrellaOrgReport } from './umbrella-ingest.js';
+import { type UmbrellaClientOptions, UmbrellaReportingClient } from './umbrella-reporting.js';
+import { UmbrellaSettingsService } from './umbrella-settings.js';
+
+export interface RemoteSources {
+  store: RemoteSourceStore;
+  tokens: IngestTokenService;
+  umbrella: UmbrellaSettingsService;
+  sink: EventSink;
+  /** Polls the Reporting API for every 'umbrella-org' binding of the provider. */
+  pollUmbrella(
+    providerId: number,
+    options?: {
+      client?: UmbrellaClientOptions;
+      ingest?: Partial<Omit<UmbrellaIngestOptions, 'providerId' | 'client' | 'sink'>>;
+    },
+  ): Promise<UmbrellaOrgReport[]>;
+  /**
+   * `parasol ingest PATH --format dnsfilter`: every DNSFilter export under PATH (or the one file), one
+   * unit per file, exactly once; events routed by 'dnsfilter-network' bindings.
+   */
+  ingestDnsfilter(providerId: number, target: string): Promise<DnsfilterFileOutcome[]>;
+}
+
+const built = new WeakMap<ConsoleServices, RemoteSources>();
+
+export function remoteSources(services: ConsoleServices): RemoteSources {
+  const existing = built.get(services);
+  if (existing) return existing;
+  const store = new RemoteSourceStore(services.storage.db);
+  const umbrella = new UmbrellaSettingsService(store, services.store, services.keyring, services.clock);
+  const sources: RemoteSources = {
+    store,
+    tokens: new IngestTokenService(store, services.store, services.clock),
+    umbrella,
+    sink: createCoreSink(services),
+    ingestDnsfilter: (providerId, target) => ingestDnsfilterPath(sources.sink, providerId, target),
+    async pollUmbrella(providerId, options = {}) {
+      const conn = await umbrella.connection(providerId);
+      const orgs = await services.storage.db
+        .selectFrom('con_source_binding')
+        .select('value')
+        .where('provider_id', '=', providerId)
+        .where('kind', '=', 'umbrella-org')
+        .orderBy('value')
+        .execute();
+      if (orgs.length === 0) return [];
+      const client = new UmbrellaReportingClient(conn.credentials, {
+        baseUrl: conn.baseUrl,
+        ...options.client,
+      });
+      try {
+        return await ingestUmbrella(
+          {
+            now: () => services.clock.now().getTime(),
+            ...options.ingest,
+            providerId,
+            client,
+            sink: sources.sink,
+          },
+          orgs.map((o) => o.value.trim()),
+        );
+      } finally {
+        await client.close();
+      }
+    },
+  };
+  built.set(services, sources);
+  return sources;
+}
+
+/** Replaces the sink (tests that check the endpoint without the ingestion core). */
+export function useSink(services: ConsoleServices, sink: EventSink): void {
+  remoteSources(services).sink = sink;
+}
+
+const callers = new WeakMap<FastifyRequest, IngestCaller>();
+
+/** For the server's guard: authenticates an ingest-token request and remembers its caller. */
+export async function authenticateIngestRequest(
+  services: ConsoleServices,
+  req: FastifyRequest,
+): Promise<void> {
+  callers.set(req, await remoteSources(services).tokens.authenticate(req.headers.authorization));
+}
+
+/** The caller the guard authenticated for this request. */
+export function ingestCallerOf(req: FastifyRequest): IngestCaller {
+  const c = callers.get(req);
+  if (!c) throw new Error('ingest-token route reached without the guard');
+  return c;
+}
