@@ -86,7 +86,11 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
       const ca = [connection.ca, extra].filter(Boolean).join('\n') || undefined;
       return new ConnectWiseClient(
         { ...connection, ...(ca ? { ca } : {}) },
-        { onRequest: (info) => logger.debug({ psaCall: info }, 'PSA call') },
+        {
+          onRequest: (info) => logger.debug({ psaCall: info }, 'PSA call'),
+          // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
+          budget: { requestsPerMinute: 900 },
+        },
       );
     },
     preflight: (api, settings) => runPreflight(api, settings, clock),
