@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
+import { remoteSources } from '../console/sources-remote/index.js';
 import { openParasol } from '../main.js';
 import { loadConfig } from '../platform/config.js';
 import { type Keyring, saveKeyring } from '../platform/keyring.js';
@@ -296,7 +297,8 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
       withConsole(io, async (s) => {
         const old = s.keyring();
         const next: Keyring = saveKeyring(old.withNewKey());
-        const n = await s.integration.resealAll(old, next);
+        const n =
+          (await s.integration.resealAll(old, next)) + (await remoteSources(s).umbrella.resealAll(old, next));
         io.out(`new master key ${next.currentId}; re-sealed ${n} secret(s)`);
         for (const id of old.keyIds)
           io.out(`old key ${id} is no longer used: remove it with  parasol keys remove ${id}`);
@@ -308,7 +310,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
     .action(async (keyId: string) =>
       withConsole(io, async (s) => {
         const ring = s.keyring();
-        const used = await s.integration.keyIdsInUse(ring);
+        const used = await keyIdsInUse(s, ring);
         if (used.has(keyId))
           throw new ConsoleError(
             'conflict',
@@ -321,11 +323,18 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
   keys.command('list').action(async () =>
     withConsole(io, async (s) => {
       const ring = s.keyring();
-      const used = await s.integration.keyIdsInUse(ring);
+      const used = await keyIdsInUse(s, ring);
       for (const id of ring.keyIds)
         io.out(`${id}${id === ring.currentId ? '\tcurrent' : ''}${used.has(id) ? '\tin use' : ''}`);
     }),
   );
+}
+
+/** Master keys still sealing a stored secret: PSA keys and remote-source credentials. */
+async function keyIdsInUse(s: ConsoleServices, ring: Keyring): Promise<Set<string>> {
+  const used = await s.integration.keyIdsInUse(ring);
+  for (const id of await remoteSources(s).umbrella.keyIdsInUse(ring)) used.add(id);
+  return used;
 }
 
 function printPreflight(

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
 import { IngestStore } from '../../src/console/ingest/store.js';
 import { ingestDnsfilterPath } from '../../src/console/sources-remote/dnsfilter-file.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
@@ -326,6 +327,33 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
         true,
       );
       expect(psa.logs()).not.toContain('umb-secret-synthetic');
+
+      // `parasol keys rotate` re-seals the credentials too, so the old master key can be removed.
+      const cli = async (...argv: string[]) => {
+        const out: string[] = [];
+        const code = await runCli(argv, {
+          out: (l) => out.push(l),
+          err: (l) => out.push(l),
+          env: {
+            PARASOL_DATA_DIR: psa.dataDir,
+            ...(psa.databaseUrl ? { DATABASE_URL: psa.databaseUrl } : {}),
+            LOG_LEVEL: 'silent',
+          },
+          readStdin: async () => '',
+        });
+        return { code, out: out.join('\n') };
+      };
+      const oldKey = /^(\S+)/.exec((await cli('keys', 'list')).out)![1]!;
+      expect((await cli('keys', 'list')).out).toMatch(new RegExp(`^${oldKey}\tcurrent\tin use`, 'm'));
+      const rotated = await cli('keys', 'rotate');
+      expect(rotated.code).toBe(0);
+      expect(rotated.out).toMatch(/re-sealed 2 secret\(s\)/);
+      expect(await cli('keys', 'remove', oldKey)).toMatchObject({ code: 0 });
+      const conn = await remoteSources(psa.running.console.services).umbrella.connection(providerId);
+      expect(conn.credentials).toEqual({
+        key: 'umb-key-synthetic-1234',
+        secret: 'umb-secret-synthetic-5678',
+      });
     } finally {
       await fake.stop();
     }
