@@ -773,19 +773,39 @@ export class IngestStore {
       .orderBy('label')
       .orderBy('type')
       .execute();
-    const num = <T extends Record<string, unknown>>(r: T) =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
     return {
-      windows: windows.map((r) => num({ ...r, blocked: Number(r.blocked), total: Number(r.total) })),
+      windows: windows.map((r) => ({
+        customer_id: Number(r.customer_id),
+        identity: r.identity,
+        identity_type: r.identity_type,
+        category: r.category,
+        window_minutes: Number(r.window_minutes),
+        window_start: r.window_start,
+        blocked: Number(r.blocked),
+        total: Number(r.total),
+      })),
       daily: daily.map((r) => ({
-        ...num(r),
+        customer_id: Number(r.customer_id),
+        day: r.day,
         requests: Number(r.requests),
         allowed: Number(r.allowed),
         blocked: Number(r.blocked),
         by_category: decodeJson<unknown>(r.by_category),
       })),
-      topDomains: top.map((r) => ({ ...r, summary: decodeJson<unknown>(r.summary) })),
-      identities: identities.map((r) => ({ ...r, requests: Number(r.requests) })),
+      topDomains: top.map((r) => ({
+        customer_id: Number(r.customer_id),
+        day: r.day,
+        action: r.action,
+        summary: decodeJson<unknown>(r.summary),
+      })),
+      identities: identities.map((r) => ({
+        customer_id: Number(r.customer_id),
+        label: r.label,
+        type: r.type,
+        first_seen: r.first_seen,
+        last_seen: r.last_seen,
+        requests: Number(r.requests),
+      })),
     };
   }
 }
