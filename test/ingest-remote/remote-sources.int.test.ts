@@ -326,6 +326,10 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
       expect(fake.requests.every((r) => r.path !== '/reports/v2/activity/dns' || r.org === '8123')).toBe(
         true,
       );
+      // Disabled (the keys are kept): no poll.
+      const disabled = await call('PUT', '/api/v1/umbrella-api', admin, { enabled: false });
+      expect(disabled.body).toMatchObject({ enabled: false, hasCredentials: true, apiKeyHint: '••••1234' });
+      expect((await call('POST', '/api/v1/umbrella-api/poll', admin)).status).toBe(400);
       expect(psa.logs()).not.toContain('umb-secret-synthetic');
 
       // `parasol keys rotate` re-seals the credentials too, so the old master key can be removed.

@@ -353,7 +353,12 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     path: '/api/v1/umbrella-api/poll',
     summary: "Read the Reporting API now for every organization bound to a customer ('umbrella-org')",
     access: 'admin',
-    handler: async (c) => ({ organizations: await remoteSources(c.services).pollUmbrella(provider(c)) }),
+    handler: async (c) => ({
+      // At most 3 hours of 5-minute windows per organization and request; call again to catch up.
+      organizations: await remoteSources(c.services).pollUmbrella(provider(c), {
+        ingest: { maxWindowsPerRun: 36 },
+      }),
+    }),
   },
   {
     method: 'GET',

@@ -2,6 +2,7 @@
 // ingest tokens and the NDJSON endpoint, Umbrella Reporting API settings and polling, DNSFilter files.
 // Built once per ConsoleServices (the route table and the CLI reach them through `remoteSources`).
 import type { FastifyRequest } from 'fastify';
+import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 import { createCoreSink } from './core-adapter.js';
 import { type DnsfilterFileOutcome, ingestDnsfilterPath } from './dnsfilter-file.js';
@@ -46,42 +47,56 @@ export function remoteSources(services: ConsoleServices): RemoteSources {
     sink: createCoreSink(services),
     ingestDnsfilter: (providerId, target) => ingestDnsfilterPath(sources.sink, providerId, target),
     async pollUmbrella(providerId, options = {}) {
-      const conn = await umbrella.connection(providerId);
-      const orgs = await services.storage.db
-        .selectFrom('con_source_binding')
-        .select('value')
-        .where('provider_id', '=', providerId)
-        .where('kind', '=', 'umbrella-org')
-        .orderBy('value')
-        .execute();
-      if (orgs.length === 0) return [];
-      const client = new UmbrellaReportingClient(conn.credentials, {
-        baseUrl: conn.baseUrl,
-        ...options.client,
-      });
-      try {
-        return await ingestUmbrella(
-          {
-            now: () => services.clock.now().getTime(),
-            ...options.ingest,
-            providerId,
-            client,
-            sink: sources.sink,
-          },
-          orgs.map((o) => o.value.trim()),
+      if (polling.has(providerId))
+        throw new ConsoleError(
+          'conflict',
+          'The Umbrella Reporting API is being read for this provider right now.',
         );
+      polling.add(providerId);
+      try {
+        return await poll(providerId, options);
       } finally {
-        await client.close();
+        polling.delete(providerId);
       }
     },
   };
+  const polling = new Set<number>();
+  const poll: RemoteSources['pollUmbrella'] = async (providerId, options = {}) => {
+    const conn = await umbrella.connection(providerId);
+    if (!conn.enabled)
+      throw new ConsoleError(
+        'invalid',
+        'The Umbrella Reporting API is not enabled: enable it in its settings first.',
+      );
+    const orgs = await services.storage.db
+      .selectFrom('con_source_binding')
+      .select('value')
+      .where('provider_id', '=', providerId)
+      .where('kind', '=', 'umbrella-org')
+      .orderBy('value')
+      .execute();
+    if (orgs.length === 0) return [];
+    const client = new UmbrellaReportingClient(conn.credentials, {
+      baseUrl: conn.baseUrl,
+      ...options.client,
+    });
+    try {
+      return await ingestUmbrella(
+        {
+          now: () => services.clock.now().getTime(),
+          ...options.ingest,
+          providerId,
+          client,
+          sink: sources.sink,
+        },
+        orgs.map((o) => o.value.trim()),
+      );
+    } finally {
+      await client.close();
+    }
+  };
   built.set(services, sources);
   return sources;
-}
-
-/** Replaces the sink (tests that check the endpoint without the ingestion core). */
-export function useSink(services: ConsoleServices, sink: EventSink): void {
-  remoteSources(services).sink = sink;
 }
 
 const callers = new WeakMap<FastifyRequest, IngestCaller>();
