@@ -49,7 +49,13 @@ export interface S3ObjectInfo {
 export async function listPage(
   client: S3Client,
   bucket: string,
-  params: { prefix: string; startAfter?: string | undefined; delimiter?: string; token?: string | undefined },
+  params: {
+    prefix: string;
+    startAfter?: string | undefined;
+    delimiter?: string;
+    token?: string | undefined;
+    maxKeys?: number;
+  },
 ): Promise<{ objects: S3ObjectInfo[]; folders: string[]; next: string | undefined }> {
   const r = await client.send(
     new ListObjectsV2Command({
@@ -58,6 +64,7 @@ export async function listPage(
       ...(params.startAfter ? { StartAfter: params.startAfter } : {}),
       ...(params.delimiter ? { Delimiter: params.delimiter } : {}),
       ...(params.token ? { ContinuationToken: params.token } : {}),
+      ...(params.maxKeys ? { MaxKeys: params.maxKeys } : {}),
     }),
   );
   return {

@@ -295,9 +295,15 @@ export class IngestService {
     for (const f of folders) {
       if (!f.whole) continue;
       let last: string | undefined;
+      // Only DNS log keys move the cursor: they sort by time; another object (notes.txt) may sort
+      // after days still to come.
+      const bySource = new Map(
+        candidates.filter((x) => x.cursor?.source === f.source).map((x) => [x.cursor!.key, x]),
+      );
       for (const key of f.keys) {
-        const c = candidates.find((x) => x.cursor?.key === key && x.cursor.source === f.source);
-        if (c && !settled.has(c.sourceKey)) break;
+        const c = bySource.get(key);
+        if (!c) continue;
+        if (!settled.has(c.sourceKey)) break;
         last = key;
       }
       if (last !== undefined) await this.store.advanceCursor(providerId, f.source, last, at);

@@ -73,32 +73,48 @@ export async function listLocal(target: string): Promise<UnitCandidate[]> {
 }
 
 const DNSLOGS = 'dnslogs/';
-/** How deep below the given prefix the `dnslogs/` folders are looked for. */
-const MAX_FOLDER_DEPTH = 4;
+/** Listing requests spent looking for `dnslogs/` folders before giving up (a bucket of other things). */
+const MAX_DISCOVERY_REQUESTS = 10_000;
 
-/** The `…/dnslogs/` folders at or under `prefix`, found by listing folders only. */
+/** The smallest string after every key that starts with `folder` (which ends in '/'): '/' + 1 = '0'. */
+const pastFolder = (folder: string) => `${folder.slice(0, -1)}0`;
+
+/** Keys per discovery page: enough to see several small folders at once, small enough to be cheap. */
+const DISCOVERY_PAGE = 100;
+
+/**
+ * The `…/dnslogs/` folders at or under `prefix`, by a skip scan: list a page of keys, note the
+ * dnslogs folders they lie in, then list from after the last folder seen (StartAfter past all its
+ * keys), and so on; keys outside any dnslogs folder skip their own folder. About one request per
+ * folder whatever the number of files in it, and no reliance on delimiter listings, which
+ * S3-compatible servers implement unevenly.
+ */
 async function dnsLogFolders(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const at = prefix.startsWith(DNSLOGS) ? 0 : prefix.indexOf(`/${DNSLOGS}`);
   if (at >= 0) return [prefix.slice(0, at === 0 ? DNSLOGS.length : at + 1 + DNSLOGS.length)];
-  if (prefix.endsWith('/dnslogs') || prefix === 'dnslogs') return [`${prefix}/`];
   const found: string[] = [];
-  let level = [prefix];
-  for (let depth = 0; depth < MAX_FOLDER_DEPTH && level.length > 0; depth++) {
-    const next: string[] = [];
-    for (const p of level) {
-      let token: string | undefined;
-      do {
-        const page = await listPage(client, bucket, { prefix: p, delimiter: '/', token });
-        for (const f of page.folders) {
-          if (f.endsWith(`/${DNSLOGS}`) || f === DNSLOGS) found.push(f);
-          else next.push(f);
-        }
-        token = page.next;
-      } while (token);
+  let after: string | undefined;
+  for (let i = 0; i < MAX_DISCOVERY_REQUESTS; i++) {
+    const page = await listPage(client, bucket, { prefix, startAfter: after, maxKeys: DISCOVERY_PAGE });
+    if (page.objects.length === 0) break;
+    let skipTo: string | undefined;
+    for (const { key } of page.objects) {
+      if (skipTo !== undefined && key < skipTo) continue;
+      const d = key.startsWith(DNSLOGS) ? 0 : key.indexOf(`/${DNSLOGS}`);
+      if (d >= 0) {
+        const folder = key.slice(0, d === 0 ? DNSLOGS.length : d + 1 + DNSLOGS.length);
+        found.push(folder);
+        skipTo = pastFolder(folder);
+      } else {
+        const slash = key.lastIndexOf('/');
+        skipTo = slash === -1 ? `${key}\u0000` : pastFolder(key.slice(0, slash + 1));
+      }
     }
-    level = next;
+    if (page.next === undefined && page.objects.length < DISCOVERY_PAGE) break;
+    after = skipTo === undefined ? page.objects[page.objects.length - 1]!.key : skipTo;
+    // StartAfter excludes `after` itself; past-folder markers are never keys of a DNS log.
   }
-  return found.sort();
+  return found;
 }
 
 export interface S3Listing {
