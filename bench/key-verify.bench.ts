@@ -5,7 +5,7 @@
 // change listener empties its cache), and a second set of services on the same database, standing
 // for another process, refuses it once its cached entry expires (TTL, 5 s).
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../src/platform/clock.js';
@@ -188,5 +188,6 @@ export async function run(): Promise<BenchRow[]> {
   } finally {
     await storageB.close();
     await storageA.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

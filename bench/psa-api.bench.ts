@@ -6,7 +6,7 @@
 // it measures. Runs alternate baseline, PSA, baseline, PSA and the medians are compared, so that
 // drift in the machine's load hits both sides alike.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -258,5 +258,6 @@ export async function run(): Promise<BenchRow[]> {
   } finally {
     await baseline.close();
     await psa.close();
+    rmSync(psa.dataDir, { recursive: true, force: true });
   }
 }
