@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { utils } from 'connectwise-rest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 
@@ -181,13 +181,19 @@ describe.each(databaseKinds)('callbacks over HTTPS on %s', (db) => {
 
     // … while nothing of the service-board ticket ever did: no request, and no delivery queued.
     expect(receiver.received.filter((r) => r.path === '/board' && r.body.ID === ticketId)).toEqual([]);
-    const queuedForBoard = await psa.running.storage.db
-      .selectFrom('psa_callback_delivery')
-      .select(['body', 'status'])
-      .where('callback_id', '=', board.json.id as number)
-      .execute();
-    expect(queuedForBoard.map((d) => JSON.parse(d.body).ID)).toEqual([secured.json.id]);
-    expect(queuedForBoard.map((d) => d.status)).toEqual(['delivered']);
+    // The receiver has the request before the dispatcher records the answer: wait for the record.
+    await vi.waitFor(
+      async () => {
+        const queuedForBoard = await psa.running.storage.db
+          .selectFrom('psa_callback_delivery')
+          .select(['body', 'status'])
+          .where('callback_id', '=', board.json.id as number)
+          .execute();
+        expect(queuedForBoard.map((d) => JSON.parse(d.body).ID)).toEqual([secured.json.id]);
+        expect(queuedForBoard.map((d) => d.status)).toEqual(['delivered']);
+      },
+      { timeout: 5000, interval: 50 },
+    );
     // Each change was delivered exactly once to the owner-level callback.
     expect(receiver.received.filter((r) => r.path === '/owner').map((r) => r.body.Action)).toEqual([
       'added',
