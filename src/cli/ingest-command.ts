@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { type IngestProgress, type IngestSummary, ingestion } from '../console/ingest/index.js';
 import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
+import { remoteSources } from '../console/sources-remote/index.js';
 import { openParasol } from '../main.js';
 import { loadConfig } from '../platform/config.js';
 import { type CliIo, processIo } from './io.js';
@@ -163,6 +164,11 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
     .option('--s3-endpoint <url>', 'endpoint of an S3-compatible server (credentials: AWS_* variables)')
     .option('--s3-region <region>', 'bucket region (default AWS_REGION or us-east-1)')
     .option('--window-minutes <n>', 'window length of the per-identity counts', '240')
+    .option(
+      '--format <format>',
+      'umbrella (DNS log CSV) or dnsfilter (query-log JSON array, NDJSON or {"data": [...]}, *.json|*.jsonl|*.ndjson[.gz])',
+      'umbrella',
+    )
     .option('--json', 'print the summary as JSON', false)
     .action(
       async (
@@ -173,9 +179,12 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
           s3Endpoint?: string;
           s3Region?: string;
           windowMinutes: string;
+          format: string;
           json: boolean;
         },
       ) => {
+        if (o.format !== 'umbrella' && o.format !== 'dnsfilter')
+          throw new ConsoleError('invalid', `--format must be umbrella or dnsfilter, not '${o.format}'`);
         const concurrency = count(o.concurrency, '--concurrency');
         const windowMinutes = count(o.windowMinutes, '--window-minutes', 1, 100_000);
         const tty = io === processIo && Boolean(process.stderr.isTTY) && !o.json;
@@ -183,15 +192,21 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
           const reporter = tty ? barReporter(process.stderr) : lineReporter(io);
           let summary: IngestSummary;
           try {
-            summary = await ingestion(s).ingestPath(await providerId(s, o.provider), location, {
-              concurrency,
-              onProgress: (p) => reporter.update(p),
-              aggregate: { windowMinutes },
-              s3: {
-                ...(o.s3Endpoint ? { endpoint: o.s3Endpoint } : {}),
-                ...(o.s3Region ? { region: o.s3Region } : {}),
-              },
-            });
+            // DNSFilter exports: read and routed ('dnsfilter-network' bindings) by the remote sources.
+            if (o.format === 'dnsfilter')
+              summary = await remoteSources(s).ingestDnsfilter(await providerId(s, o.provider), location, {
+                aggregate: { windowMinutes },
+              });
+            else
+              summary = await ingestion(s).ingestPath(await providerId(s, o.provider), location, {
+                concurrency,
+                onProgress: (p) => reporter.update(p),
+                aggregate: { windowMinutes },
+                s3: {
+                  ...(o.s3Endpoint ? { endpoint: o.s3Endpoint } : {}),
+                  ...(o.s3Region ? { region: o.s3Region } : {}),
+                },
+              });
           } finally {
             reporter.stop();
           }

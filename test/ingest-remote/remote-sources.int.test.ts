@@ -399,5 +399,34 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
       .where('source_key', 'like', 'file:%')
       .executeTakeFirstOrThrow();
     expect(Number(units.n)).toBe(3);
+
+    // The same through `parasol ingest --format dnsfilter`, which prints the usual summary.
+    const dir2 = mkdtempSync(path.join(tmpdir(), 'parasol-dnsfilter-cli-'));
+    writeFileSync(
+      path.join(dir2, 'export.jsonl'),
+      `${Array.from({ length: 4 }, (_, i) => JSON.stringify(dnsfilterRecord(20 + 2 * i))).join('\n')}\n`,
+    );
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const code = await runCli(argv, {
+        out: (l) => out.push(l),
+        err: (l) => out.push(l),
+        env: {
+          PARASOL_DATA_DIR: psa.dataDir,
+          ...(psa.databaseUrl ? { DATABASE_URL: psa.databaseUrl } : {}),
+          LOG_LEVEL: 'silent',
+        },
+        readStdin: async () => '',
+      });
+      return { code, out: out.join('\n') };
+    };
+    const args = ['ingest', dir2, '--provider', String(providerId), '--format', 'dnsfilter'];
+    const run1 = await cli(...args, '--json');
+    expect(run1.code).toBe(0);
+    expect(JSON.parse(run1.out)).toMatchObject({ files: 1, ingested: 1, rows: 4, badRows: 0, unrouted: 0 });
+    const run2 = await cli(...args);
+    expect(run2.out).toMatch(/^0 file\(s\) ingested, 1 already ingested, 0 failed/);
+    expect(await daily(customerId)).toBe(beforeA + 8 + 4);
+    expect((await cli(...args.slice(0, -1), 'csv')).out).toMatch(/--format must be umbrella or dnsfilter/);
   });
 });

@@ -132,7 +132,7 @@ export function createCoreSink(
           unrouted: u.unrouted,
           errors: await store.lineErrors(unit.providerId, u.id),
         };
-        if (u.reason) outcome.reason = u.reason;
+        if (claim.state === 'failed') outcome.reason = `${u.reason ?? 'failed'} (earlier run)`;
         return outcome;
       }
       try {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
+import type { IngestSummary } from '../ingest/index.js';
 import type { IngestOutcome } from '../ingest/types.js';
 import { decodeDnsfilterRecord } from '../sources/dnsfilter.js';
 import type { DnsEvent, SourceLineError } from '../sources/event.js';
@@ -276,6 +277,8 @@ const MAX_ERRORS = 100;
 export interface DnsfilterFileOutcome extends IngestOutcome {
   file: string;
   sourceKey: string;
+  version: string;
+  bytes: number;
 }
 
 /**
@@ -320,7 +323,33 @@ export async function ingestDnsfilterPath(
       }
     }
     const outcome = await sink.ingestEvents(unit, events(), meta);
-    out.push({ ...outcome, file, sourceKey: unit.sourceKey });
+    out.push({ ...outcome, file, sourceKey: unit.sourceKey, version: unit.version, bytes: st.size });
   }
   return out;
+}
+
+/** The outcomes of `ingestDnsfilterPath` as the summary `parasol ingest` prints for any format. */
+export function dnsfilterSummary(
+  location: string,
+  outcomes: DnsfilterFileOutcome[],
+  elapsedMs: number,
+): IngestSummary {
+  const n = (status: IngestOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  const sum = (k: 'rows' | 'badRows' | 'unrouted' | 'bytes') =>
+    outcomes.reduce((t, o) => t + (o.status === 'ingested' ? o[k] : 0), 0);
+  return {
+    source: location,
+    listed: outcomes.length,
+    files: outcomes.length,
+    ingested: n('ingested'),
+    duplicate: n('duplicate'),
+    failed: n('failed'),
+    busy: n('busy'),
+    rows: sum('rows'),
+    badRows: sum('badRows'),
+    unrouted: sum('unrouted'),
+    bytes: sum('bytes'),
+    elapsedMs,
+    units: outcomes.map(({ file: _file, ...u }) => u),
+  };
 }

@@ -2,10 +2,12 @@
 // ingest tokens and the NDJSON endpoint, Umbrella Reporting API settings and polling, DNSFilter files.
 // Built once per ConsoleServices (the route table and the CLI reach them through `remoteSources`).
 import type { FastifyRequest } from 'fastify';
+import type { AggregateOptions } from '../aggregate/index.js';
+import type { IngestSummary } from '../ingest/index.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 import { createCoreSink } from './core-adapter.js';
-import { type DnsfilterFileOutcome, ingestDnsfilterPath } from './dnsfilter-file.js';
+import { type DnsfilterFileOutcome, dnsfilterSummary, ingestDnsfilterPath } from './dnsfilter-file.js';
 import { type IngestCaller, IngestTokenService } from './ingest-tokens.js';
 import { RemoteSourceStore } from './remote-store.js';
 import type { EventSink } from './sink.js';
@@ -30,7 +32,11 @@ export interface RemoteSources {
    * `parasol ingest PATH --format dnsfilter`: every DNSFilter export under PATH (or the one file), one
    * unit per file, exactly once; events routed by 'dnsfilter-network' bindings.
    */
-  ingestDnsfilter(providerId: number, target: string): Promise<DnsfilterFileOutcome[]>;
+  ingestDnsfilter(
+    providerId: number,
+    target: string,
+    options?: { aggregate?: Partial<AggregateOptions> },
+  ): Promise<IngestSummary>;
 }
 
 const built = new WeakMap<ConsoleServices, RemoteSources>();
@@ -45,7 +51,27 @@ export function remoteSources(services: ConsoleServices): RemoteSources {
     tokens: new IngestTokenService(store, services.store, services.clock),
     umbrella,
     sink: createCoreSink(services),
-    ingestDnsfilter: (providerId, target) => ingestDnsfilterPath(sources.sink, providerId, target),
+    async ingestDnsfilter(providerId, target, options = {}) {
+      const started = Date.now();
+      if (!(await services.store.getProvider(providerId)))
+        throw new ConsoleError('not-found', 'provider not found');
+      if (/^s3:\/\//i.test(target))
+        throw new ConsoleError(
+          'invalid',
+          'DNSFilter exports are read from a local file or folder, not from S3.',
+        );
+      let outcomes: DnsfilterFileOutcome[];
+      try {
+        const sink = options.aggregate
+          ? createCoreSink(services, { aggregate: options.aggregate })
+          : sources.sink;
+        outcomes = await ingestDnsfilterPath(sink, providerId, target);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === undefined) throw e;
+        throw new ConsoleError('invalid', `cannot read ${target}: ${(e as Error).message}`);
+      }
+      return dnsfilterSummary(target, outcomes, Date.now() - started);
+    },
     async pollUmbrella(providerId, options = {}) {
       if (polling.has(providerId))
         throw new ConsoleError(
