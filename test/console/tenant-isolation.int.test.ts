@@ -10,6 +10,7 @@
 // read-only user → 403 on 'admin' routes and 2xx on 'user' routes. B's data is unchanged at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_ROUTES, type ConsoleRoute } from '../../src/console/http/routes.js';
+import { remoteSources } from '../../src/console/sources-remote/index.js';
 import { cwDate } from '../../src/platform/clock.js';
 import { hashPassword } from '../../src/platform/passwords.js';
 import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
@@ -49,12 +50,14 @@ interface Ids {
   provider: number;
   users: Record<string, number>;
   customers: Record<string, number>;
+  /** Ingest tokens by name. */
+  tokens: Record<string, number>;
 }
 
 describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
   let psa: TestPsa;
-  const a: Ids = { provider: 0, users: {}, customers: {} };
-  const b: Ids = { provider: 0, users: {}, customers: {} };
+  const a: Ids = { provider: 0, users: {}, customers: {}, tokens: {} };
+  const b: Ids = { provider: 0, users: {}, customers: {}, tokens: {} };
   let aKey: TestKey;
   let bKey: TestKey;
   let admin: ConsoleSession;
@@ -83,6 +86,11 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       // Keys omitted: the stored ones are kept. Not enabled: no preflight (its own route runs one).
       'PUT /api/v1/psa-integration': {
         body: { enabled: false, site: psa.hostPort, companyId: psa.companyId, clientId: psa.clientId },
+      },
+      'POST /api/v1/ingest-tokens': { body: { name: 'Alpha collector two' } },
+      // Enabled, so that the poll route runs (A binds no Umbrella organization: nothing is read).
+      'PUT /api/v1/umbrella-api': {
+        body: { enabled: true, apiKey: 'alpha-umbrella-key', apiSecret: 'alpha-umbrella-secret' },
       },
     };
     const sample = samples[key(r)];
@@ -122,6 +130,7 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
     if (kind === 'users') return which === 'own' ? ids.users[A.spare]! : Object.values(ids.users)[0]!;
     if (kind === 'customers')
       return which === 'own' ? ids.customers[A.customers[2]]! : Object.values(ids.customers)[0]!;
+    if (kind === 'ingest-tokens') return Object.values(ids.tokens)[0]!;
     if (!strict) return MISSING_ID;
     throw new Error(`teach this test which ids ${key(r)} takes (and give A and B some)`);
   };
@@ -135,6 +144,8 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       integration: await store.getIntegration(providerId),
       cache: await store.getCache(providerId, 'reference'),
       audit: await store.listAudit(providerId, 1000),
+      ingestTokens: await remoteSources(psa.running.console.services).tokens.list(providerId),
+      umbrellaApi: await remoteSources(psa.running.console.services).umbrella.get(providerId),
     });
   };
 
@@ -185,6 +196,13 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         },
         t.actor,
       );
+      // An ingest token each (the NDJSON endpoint's credential; its routes take its id).
+      const token = await remoteSources(psa.running.console.services).tokens.create(
+        ids.provider,
+        { name: `${t.actor} collector` },
+        t.actor,
+      );
+      ids.tokens[token.name] = token.id;
     };
     aKey = await psa.apiMemberWithKey('umb-alpha', ARTICLE_ROLE);
     bKey = await psa.apiMemberWithKey('umb-bravo', ARTICLE_ROLE);
@@ -300,7 +318,8 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         }
         // Every id of B, of that kind.
         const segments = r.path.split('/');
-        const all = segments[segments.indexOf(':id') - 1] === 'users' ? b.users : b.customers;
+        const kind = segments[segments.indexOf(':id') - 1];
+        const all = kind === 'users' ? b.users : kind === 'ingest-tokens' ? b.tokens : b.customers;
         for (const id of Object.values(all)) {
           const res = await call(psa, admin, r.method, pathWith(r, id), sampleBody(r));
           expect(res.status, `${key(r)} with ${id}`).toBe(404);
