@@ -8,7 +8,9 @@ export const signInSchema = z
   .object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) })
   .strict();
 
-export const providerCreateSchema = z.object({ name: z.string().trim().min(1).max(100), kind: providerKind }).strict();
+export const providerCreateSchema = z
+  .object({ name: z.string().trim().min(1).max(100), kind: providerKind })
+  .strict();
 export const providerUpdateSchema = providerCreateSchema.partial().strict();
 
 export const userCreateSchema = z
@@ -22,7 +24,10 @@ export const userCreateSchema = z
 export const userUpdateSchema = userCreateSchema.omit({ email: true }).partial().strict();
 
 export const customerCreateSchema = z
-  .object({ name: z.string().trim().min(1).max(100), seats: z.number().int().min(0).max(10_000_000).default(0) })
+  .object({
+    name: z.string().trim().min(1).max(100),
+    seats: z.number().int().min(0).max(10_000_000).default(0),
+  })
   .strict();
 export const customerUpdateSchema = z
   .object({ name: z.string().trim().min(1).max(100), seats: z.number().int().min(0).max(10_000_000) })
@@ -39,7 +44,10 @@ const hostOrUrl = z
   .trim()
   .min(1)
   .max(253)
-  .refine((v) => /^(https:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(v), 'site must be a host name such as na.myconnectwise.net (optionally with :port)');
+  .refine(
+    (v) => /^(https:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(v),
+    'site must be a host name such as na.myconnectwise.net (optionally with :port)',
+  );
 
 /**
  * PSA Integration Details (CON-3). Keys are optional on update: an omitted key keeps the stored one,

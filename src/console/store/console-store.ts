@@ -133,7 +133,10 @@ export class ConsoleStore {
 
   // ---------- providers ----------
 
-  async createProvider(p: { name: string; kind: 'MSP' | 'MSSP'; at: string }, trx: Db = this.db): Promise<number> {
+  async createProvider(
+    p: { name: string; kind: 'MSP' | 'MSSP'; at: string },
+    trx: Db = this.db,
+  ): Promise<number> {
     const r = await trx
       .insertInto('con_provider')
       .values({ name: p.name, kind: p.kind, created_at: p.at })
@@ -161,11 +164,15 @@ export class ConsoleStore {
   async updateProvider(
     id: number,
     p: { name?: string | undefined; kind?: 'MSP' | 'MSSP' | undefined },
-    trx: Db = this.db): Promise<void> {
+    trx: Db = this.db,
+  ): Promise<void> {
     if (p.name === undefined && p.kind === undefined) return;
     await trx
       .updateTable('con_provider')
-      .set({ ...(p.name !== undefined ? { name: p.name } : {}), ...(p.kind !== undefined ? { kind: p.kind } : {}) })
+      .set({
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        ...(p.kind !== undefined ? { kind: p.kind } : {}),
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -173,7 +180,14 @@ export class ConsoleStore {
   // ---------- users ----------
 
   async createUser(
-    u: { providerId: number; email: string; name: string; role: 'admin' | 'read-only'; passwordHash: string; at: string },
+    u: {
+      providerId: number;
+      email: string;
+      name: string;
+      role: 'admin' | 'read-only';
+      passwordHash: string;
+      at: string;
+    },
     trx: Db = this.db,
   ): Promise<number> {
     const r = await trx
@@ -197,7 +211,11 @@ export class ConsoleStore {
 
   /** Sign-in looks users up by email across providers: an email belongs to one provider. */
   async findUserByEmail(email: string, trx: Db = this.db): Promise<User | undefined> {
-    const r = await trx.selectFrom('con_user').selectAll().where('email_key', '=', email.toLowerCase()).executeTakeFirst();
+    const r = await trx
+      .selectFrom('con_user')
+      .selectAll()
+      .where('email_key', '=', email.toLowerCase())
+      .executeTakeFirst();
     return r && toUser(r);
   }
 
@@ -212,14 +230,25 @@ export class ConsoleStore {
   }
 
   async listUsers(providerId: number, trx: Db = this.db): Promise<User[]> {
-    const rows = await trx.selectFrom('con_user').selectAll().where('provider_id', '=', providerId).orderBy('id').execute();
+    const rows = await trx
+      .selectFrom('con_user')
+      .selectAll()
+      .where('provider_id', '=', providerId)
+      .orderBy('id')
+      .execute();
     return rows.map(toUser);
   }
 
   async updateUser(
     providerId: number,
     id: number,
-    u: Partial<{ name: string; role: 'admin' | 'read-only'; passwordHash: string; failedAttempts: number; lockedUntil: string | null }> & {
+    u: Partial<{
+      name: string;
+      role: 'admin' | 'read-only';
+      passwordHash: string;
+      failedAttempts: number;
+      lockedUntil: string | null;
+    }> & {
       at: string;
     },
     trx: Db = this.db,
@@ -230,19 +259,39 @@ export class ConsoleStore {
     if (u.passwordHash !== undefined) set.password_hash = u.passwordHash;
     if (u.failedAttempts !== undefined) set.failed_attempts = u.failedAttempts;
     if (u.lockedUntil !== undefined) set.locked_until = u.lockedUntil;
-    await trx.updateTable('con_user').set(set).where('provider_id', '=', providerId).where('id', '=', id).execute();
+    await trx
+      .updateTable('con_user')
+      .set(set)
+      .where('provider_id', '=', providerId)
+      .where('id', '=', id)
+      .execute();
   }
 
   async deleteUser(providerId: number, id: number, trx: Db = this.db): Promise<boolean> {
-    await trx.deleteFrom('con_session').where('provider_id', '=', providerId).where('user_id', '=', id).execute();
-    const r = await trx.deleteFrom('con_user').where('provider_id', '=', providerId).where('id', '=', id).executeTakeFirst();
+    await trx
+      .deleteFrom('con_session')
+      .where('provider_id', '=', providerId)
+      .where('user_id', '=', id)
+      .execute();
+    const r = await trx
+      .deleteFrom('con_user')
+      .where('provider_id', '=', providerId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   // ---------- sessions ----------
 
   async createSession(
-    s: { tokenDigest: string; userId: number; providerId: number; csrfToken: string; at: string; expiresAt: string },
+    s: {
+      tokenDigest: string;
+      userId: number;
+      providerId: number;
+      csrfToken: string;
+      at: string;
+      expiresAt: string;
+    },
     trx: Db = this.db,
   ): Promise<void> {
     await trx
@@ -260,11 +309,19 @@ export class ConsoleStore {
   }
 
   async findSession(tokenDigest: string, trx: Db = this.db) {
-    return trx.selectFrom('con_session').selectAll().where('token_digest', '=', tokenDigest).executeTakeFirst();
+    return trx
+      .selectFrom('con_session')
+      .selectAll()
+      .where('token_digest', '=', tokenDigest)
+      .executeTakeFirst();
   }
 
   async touchSession(tokenDigest: string, at: string, trx: Db = this.db): Promise<void> {
-    await trx.updateTable('con_session').set({ last_seen_at: at }).where('token_digest', '=', tokenDigest).execute();
+    await trx
+      .updateTable('con_session')
+      .set({ last_seen_at: at })
+      .where('token_digest', '=', tokenDigest)
+      .execute();
   }
 
   async deleteSession(tokenDigest: string, trx: Db = this.db): Promise<void> {
@@ -310,7 +367,12 @@ export class ConsoleStore {
   }
 
   async listCustomers(providerId: number, trx: Db = this.db): Promise<Customer[]> {
-    const rows = await trx.selectFrom('con_customer').selectAll().where('provider_id', '=', providerId).orderBy('id').execute();
+    const rows = await trx
+      .selectFrom('con_customer')
+      .selectAll()
+      .where('provider_id', '=', providerId)
+      .orderBy('id')
+      .execute();
     return rows.map(toCustomer);
   }
 
@@ -335,7 +397,12 @@ export class ConsoleStore {
     if (c.psaCompanyId !== undefined) set.psa_company_id = c.psaCompanyId;
     if (c.mappingState !== undefined) set.mapping_state = c.mappingState;
     if (c.mappingCheckedAt !== undefined) set.mapping_checked_at = c.mappingCheckedAt;
-    await trx.updateTable('con_customer').set(set).where('provider_id', '=', providerId).where('id', '=', id).execute();
+    await trx
+      .updateTable('con_customer')
+      .set(set)
+      .where('provider_id', '=', providerId)
+      .where('id', '=', id)
+      .execute();
   }
 
   async deleteCustomer(providerId: number, id: number, trx: Db = this.db): Promise<boolean> {
@@ -398,7 +465,11 @@ export class ConsoleStore {
 
   // ---------- PSA reference cache ----------
 
-  async getCache(providerId: number, kind: string, trx: Db = this.db): Promise<{ data: unknown; refreshedAt: string } | undefined> {
+  async getCache(
+    providerId: number,
+    kind: string,
+    trx: Db = this.db,
+  ): Promise<{ data: unknown; refreshedAt: string } | undefined> {
     const r = await trx
       .selectFrom('con_psa_cache')
       .selectAll()
@@ -408,7 +479,13 @@ export class ConsoleStore {
     return r && { data: decodeJson(r.data), refreshedAt: r.refreshed_at };
   }
 
-  async putCache(providerId: number, kind: string, data: unknown, at: string, trx: Db = this.db): Promise<void> {
+  async putCache(
+    providerId: number,
+    kind: string,
+    data: unknown,
+    at: string,
+    trx: Db = this.db,
+  ): Promise<void> {
     const json = JSON.stringify(data);
     await trx
       .insertInto('con_psa_cache')
@@ -419,10 +496,19 @@ export class ConsoleStore {
 
   // ---------- audit ----------
 
-  async audit(e: { providerId: number; at: string; actor: string; action: string; detail?: string }, trx: Db = this.db): Promise<void> {
+  async audit(
+    e: { providerId: number; at: string; actor: string; action: string; detail?: string },
+    trx: Db = this.db,
+  ): Promise<void> {
     await trx
       .insertInto('con_audit')
-      .values({ provider_id: e.providerId, at: e.at, actor: e.actor, action: e.action, detail: e.detail ?? '' })
+      .values({
+        provider_id: e.providerId,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        detail: e.detail ?? '',
+      })
       .execute();
   }
 
