@@ -10,6 +10,7 @@
 // read-only user → 403 on 'admin' routes and 2xx on 'user' routes. B's data is unchanged at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_ROUTES, type ConsoleRoute } from '../../src/console/http/routes.js';
+import { ingestion } from '../../src/console/ingest/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
 import { cwDate } from '../../src/platform/clock.js';
 import { hashPassword } from '../../src/platform/passwords.js';
@@ -52,12 +53,14 @@ interface Ids {
   customers: Record<string, number>;
   /** Ingest tokens by name. */
   tokens: Record<string, number>;
+  /** A source binding of each customer: customer id → binding id. */
+  bindings: Record<number, number>;
 }
 
 describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
   let psa: TestPsa;
-  const a: Ids = { provider: 0, users: {}, customers: {}, tokens: {} };
-  const b: Ids = { provider: 0, users: {}, customers: {}, tokens: {} };
+  const a: Ids = { provider: 0, users: {}, customers: {}, tokens: {}, bindings: {} };
+  const b: Ids = { provider: 0, users: {}, customers: {}, tokens: {}, bindings: {} };
   let aKey: TestKey;
   let bKey: TestKey;
   let admin: ConsoleSession;
@@ -88,6 +91,7 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         body: { enabled: false, site: psa.hostPort, companyId: psa.companyId, clientId: psa.clientId },
       },
       'POST /api/v1/ingest-tokens': { body: { name: 'Alpha collector two' } },
+      'POST /api/v1/customers/:id/bindings': { body: { kind: 'folder-prefix', value: 'alpha-new-logs/' } },
       // Enabled, so that the poll route runs (A binds no Umbrella organization: nothing is read).
       'PUT /api/v1/umbrella-api': {
         body: { enabled: true, apiKey: 'alpha-umbrella-key', apiSecret: 'alpha-umbrella-secret' },
@@ -122,7 +126,14 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
   };
 
   /** Path of a route with the given :id. */
-  const pathWith = (r: ConsoleRoute, id: number) => r.path.replace(':id', String(id));
+  const pathWith = (r: ConsoleRoute, id: number) =>
+    r.path
+      .replace(':id', String(id))
+      // A binding of that customer (B's for B's customers), else one of A's.
+      .replace(
+        ':bindingId',
+        String(a.bindings[id] ?? b.bindings[id] ?? Object.values(a.bindings)[0] ?? MISSING_ID),
+      );
   /** The kind of record an :id names, from the segment before it (users, customers). */
   const idOf = (r: ConsoleRoute, ids: Ids, which: 'own' | 'any', strict = true): number => {
     const segments = r.path.split('/');
@@ -145,6 +156,7 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       cache: await store.getCache(providerId, 'reference'),
       audit: await store.listAudit(providerId, 1000),
       ingestTokens: await remoteSources(psa.running.console.services).tokens.list(providerId),
+      bindings: await ingestion(psa.running.console.services).store.listBindings(providerId),
       umbrellaApi: await remoteSources(psa.running.console.services).umbrella.get(providerId),
     });
   };
@@ -203,6 +215,16 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         t.actor,
       );
       ids.tokens[token.name] = token.id;
+      // A source binding per customer (the binding routes take its id).
+      for (const [name, customerId] of Object.entries(ids.customers)) {
+        const binding = await ingestion(psa.running.console.services).addBinding(
+          ids.provider,
+          customerId,
+          { kind: 'umbrella-org', value: `${t.actor} org of ${name}` },
+          t.actor,
+        );
+        ids.bindings[customerId] = binding.id;
+      }
     };
     aKey = await psa.apiMemberWithKey('umb-alpha', ARTICLE_ROLE);
     bKey = await psa.apiMemberWithKey('umb-bravo', ARTICLE_ROLE);
@@ -438,10 +460,12 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
     });
   });
 
+  const deletionRank = (r: ConsoleRoute) => (r.method !== 'DELETE' ? 0 : r.path.endsWith('/:id') ? 2 : 1);
   it('every route works for A with A’s own ids (so the 404s above are the tenant filter’s)', async () => {
     // Changes first, deletions last (they remove the spare user and customer the others use).
     const routes = SESSION_ROUTES.filter((r) => key(r) !== SIGN_OUT).sort(
-      (x, y) => Number(x.method === 'DELETE') - Number(y.method === 'DELETE'),
+      // A record's own DELETE after those of its parts (a customer's bindings).
+      (x, y) => deletionRank(x) - deletionRank(y),
     );
     for (const r of routes) {
       const path = r.path.includes(':id') ? pathWith(r, idOf(r, a, 'own')) : r.path;

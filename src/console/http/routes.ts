@@ -3,6 +3,8 @@
 // the signed-in user's provider id and pass it to every service call (tenant isolation).
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { ingestion } from '../ingest/index.js';
+import { bindingSchema } from '../ingest/service.js';
 import {
   customerCreateSchema,
   customerUpdateSchema,
@@ -219,6 +221,69 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     access: 'admin',
     body: mappingSchema,
     handler: (c) => c.services.mapping.setMapping(provider(c), id(c), c.body, actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers/:id/bindings',
+    summary: "The customer's source bindings (Umbrella org ids, folder prefixes, …) that route events to it",
+    access: 'user',
+    handler: (c) => ingestion(c.services).listBindings(provider(c), id(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/customers/:id/bindings',
+    summary: 'Bind a source to the customer (a value is bound to one customer of the provider at most)',
+    access: 'admin',
+    body: bindingSchema,
+    status: 201,
+    handler: (c) => ingestion(c.services).addBinding(provider(c), id(c), c.body, actor(c)),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/customers/:id/bindings/:bindingId',
+    summary: 'Remove a source binding (events already counted stay counted)',
+    access: 'admin',
+    status: 204,
+    handler: (c) => ingestion(c.services).deleteBinding(provider(c), id(c), id(c, 'bindingId'), actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers/:id/daily',
+    summary: 'Daily totals (requests, allowed, blocked, per security category); ?from=&to= days YYYY-MM-DD',
+    access: 'user',
+    handler: (c) => ingestion(c.services).daily(provider(c), id(c), { from: c.query.from, to: c.query.to }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers/:id/top-domains',
+    summary: 'Top domains of a day per action; ?day= (default: latest), ?action=allowed|blocked, ?limit=',
+    access: 'user',
+    handler: (c) =>
+      ingestion(c.services).topDomains(provider(c), id(c), {
+        day: c.query.day,
+        action: c.query.action,
+        limit: c.query.limit,
+      }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers/:id/identities',
+    summary: 'Identities seen (first and last seen, requests), busiest first',
+    access: 'user',
+    handler: (c) => ingestion(c.services).identities(provider(c), id(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/customers/:id/windows',
+    summary:
+      "Per identity × category × window counts (blocked, total); ?category= (a security category or '*'), ?from=&to= instants",
+    access: 'user',
+    handler: (c) =>
+      ingestion(c.services).windows(provider(c), id(c), {
+        category: c.query.category,
+        from: c.query.from,
+        to: c.query.to,
+      }),
   },
   {
     method: 'GET',

@@ -194,22 +194,25 @@ export class IngestService {
     return this.store.daily(providerId, customerId, q.from, q.to);
   }
 
+  /** The top domains of a day (default: the latest day with data), per action. */
   async topDomains(
     providerId: number,
     customerId: number,
-    query: { day?: string | undefined; action?: string | undefined },
+    query: { day?: string | undefined; action?: string | undefined; limit?: string | undefined },
   ) {
     await this.customer(providerId, customerId);
     const q = parse(
       z.object({
-        day,
+        day: day.optional(),
         action: z.enum(['allowed', 'blocked']).optional(),
         limit: z.coerce.number().int().min(1).max(1000).optional(),
       }),
       query,
       'query',
     );
-    const rows = await this.store.topDomains(providerId, customerId, q.day, q.action);
+    const onDay = q.day ?? (await this.store.latestTopDomainsDay(providerId, customerId));
+    if (onDay === undefined) return [];
+    const rows = await this.store.topDomains(providerId, customerId, onDay, q.action);
     return rows.map((r) => ({
       day: r.day,
       action: r.action,

@@ -677,6 +677,18 @@ export class IngestStore {
     }));
   }
 
+  async latestTopDomainsDay(providerId: number, customerId: number): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('con_agg_top_domains')
+      .select('day')
+      .where('provider_id', '=', providerId)
+      .where('customer_id', '=', customerId)
+      .orderBy('day', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r?.day;
+  }
+
   async identities(providerId: number, customerId: number, limit = 1000): Promise<IdentityView[]> {
     const rows = await this.db
       .selectFrom('con_agg_identity')
