@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { type FileProgress, type FileResult, type FileTask, processFile } from './process-file.js';
-import { createS3Client, openObject, type S3Options } from './s3.js';
+import type { S3Options } from './s3.js';
 
 export type Locator =
   | { kind: 'file'; path: string }
@@ -30,6 +30,11 @@ interface Job {
 }
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+/**
+ * A file's garbage is almost all short-lived (a line, its fields, its event): a young generation of
+ * 16 MB keeps the threads' peak memory ~20 MB lower each than V8's default, at no measurable cost.
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
 
 export class WorkerPool {
@@ -40,7 +45,7 @@ export class WorkerPool {
   #busy = new Map<Worker, Job>();
   #workers = new Set<Worker>();
   #closed = false;
-  #s3 = new Map<string, ReturnType<typeof createS3Client>>();
+  #s3 = new Map<string, import('@aws-sdk/client-s3').S3Client>();
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`pool size must be ≥ 0, got ${size}`);
@@ -79,6 +84,7 @@ export class WorkerPool {
     try {
       if (at.kind === 'file') input = createReadStream(at.path, { highWaterMark: 1 << 20 });
       else {
+        const { createS3Client, openObject } = await import('./s3.js');
         const key = JSON.stringify(at.s3);
         let client = this.#s3.get(key);
         if (!client) {
@@ -116,7 +122,10 @@ export class WorkerPool {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(BOOT, { workerData: { entry: ENTRY } });
+    const worker = new Worker(BOOT, {
+      workerData: { entry: ENTRY },
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     this.#workers.add(worker);
     const fail = (why: string) => {
       this.#workers.delete(worker);

@@ -216,8 +216,10 @@ export async function processFile(
   try {
     const content = await openContent(input, counter);
     gzip = content.gzip;
-    // Lines are cut on the '\n' byte, which is never part of a multi-byte UTF-8 character, so each
-    // chunk's complete lines decode in one toString() and only a line split between chunks is copied.
+    // Lines are cut on the '\n' byte, which is never part of a multi-byte UTF-8 character, and each
+    // line is decoded on its own: a string sliced out of one big chunk string would keep that whole
+    // chunk alive for as long as any piece of it (an identity, a domain) is kept in a cache or the
+    // batch — tens of MB of dead text. Only a line split between chunks is copied.
     let carry: Buffer[] = [];
     let carryLength = 0;
     let skipping = false; // inside a line that was too long, until its end
@@ -262,15 +264,10 @@ export async function processFile(
       } else handleLine(chunk.toString('utf8', 0, first));
       const last = chunk.lastIndexOf(10);
       if (last > first) {
-        const text = chunk.toString('utf8', first + 1, last);
-        let start = 0;
-        for (;;) {
-          const nl = text.indexOf('\n', start);
-          if (nl === -1) {
-            handleLine(start === 0 ? text : text.slice(start));
-            break;
-          }
-          handleLine(text.slice(start, nl));
+        let start = first + 1;
+        while (start <= last) {
+          const nl = chunk.indexOf(10, start);
+          handleLine(chunk.toString('utf8', start, nl));
           start = nl + 1;
         }
       }

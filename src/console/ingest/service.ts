@@ -19,7 +19,7 @@ import type { ConsoleStore } from '../store/console-store.js';
 import { WorkerPool } from './pool.js';
 import type { FileProgress, FileResult } from './process-file.js';
 import { buildRoutingTable, normalizePrefix, type RoutingTable } from './routing.js';
-import { createS3Client, parseS3Url, type S3Options } from './s3.js';
+import type { S3Options } from './s3.js';
 import { listLocal, listS3, type UnitCandidate } from './sources.js';
 import type { IngestStore, StoredBinding } from './store.js';
 import type { IngestOutcome, SourceBindingKind } from './types.js';
@@ -264,9 +264,11 @@ export class IngestService {
     let listed: number;
     let candidates: UnitCandidate[];
     let folders: Array<{ source: string; keys: string[]; whole: boolean }> = [];
-    let s3client: ReturnType<typeof createS3Client> | undefined;
+    let s3client: import('@aws-sdk/client-s3').S3Client | undefined;
     try {
       if (location.startsWith('s3://')) {
+        // The AWS SDK is loaded only when a bucket is read.
+        const { createS3Client, parseS3Url } = await import('./s3.js');
         const { bucket, prefix } = parseS3Url(location);
         const s3 = options.s3 ?? {};
         s3client = createS3Client(s3);

@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Locator } from './pool.js';
-import { listPage, type S3Options } from './s3.js';
+import type { S3Options } from './s3.js';
 
 export interface UnitCandidate {
   sourceKey: string;
@@ -90,6 +90,7 @@ const DISCOVERY_PAGE = 100;
  * S3-compatible servers implement unevenly.
  */
 async function dnsLogFolders(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const { listPage } = await import('./s3.js');
   const at = prefix.startsWith(DNSLOGS) ? 0 : prefix.indexOf(`/${DNSLOGS}`);
   if (at >= 0) return [prefix.slice(0, at === 0 ? DNSLOGS.length : at + 1 + DNSLOGS.length)];
   const found: string[] = [];
@@ -141,6 +142,7 @@ export async function listS3(
   prefix: string,
   cursorOf: (source: string) => Promise<string | undefined>,
 ): Promise<S3Listing> {
+  const { listPage } = await import('./s3.js');
   const candidates: UnitCandidate[] = [];
   const folders: S3Listing['folders'] = [];
   let listed = 0;

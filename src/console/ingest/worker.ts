@@ -6,28 +6,26 @@ import { parentPort } from 'node:worker_threads';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { WorkerRequest, WorkerResponse } from './pool.js';
 import { type FileResult, processFile } from './process-file.js';
-import { createS3Client, openObject } from './s3.js';
 
 const clients = new Map<string, S3Client>();
 
-function s3For(options: object): S3Client {
-  const key = JSON.stringify(options);
+/** The AWS SDK is loaded only by a worker that reads from S3 (it weighs ~15 MB per thread). */
+async function s3Object(at: { bucket: string; key: string; s3: object }): Promise<AsyncIterable<Uint8Array>> {
+  const { createS3Client, openObject } = await import('./s3.js');
+  const key = JSON.stringify(at.s3);
   let client = clients.get(key);
   if (!client) {
-    client = createS3Client(options);
+    client = createS3Client(at.s3);
     clients.set(key, client);
   }
-  return client;
+  return openObject(client, at.bucket, at.key);
 }
 
 async function run(req: WorkerRequest): Promise<FileResult> {
   let input: AsyncIterable<Uint8Array>;
   try {
     const at = req.locator;
-    input =
-      at.kind === 'file'
-        ? createReadStream(at.path, { highWaterMark: 1 << 20 })
-        : await openObject(s3For(at.s3), at.bucket, at.key);
+    input = at.kind === 'file' ? createReadStream(at.path, { highWaterMark: 1 << 20 }) : await s3Object(at);
   } catch (e) {
     return {
       ok: false,

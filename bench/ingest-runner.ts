@@ -1,0 +1,38 @@
+// Child process of bench/ingest.bench.ts: one full ingest (IngestService: decompress, parse, route,
+// aggregate, commit into a fresh SQLite database) of the files given, on N worker threads. Prints
+// one JSON line: rows, milliseconds of ingestPath, and the process's peak RSS (worker threads
+// included: they share the process). Run as a child so its memory is its own.
+//   node --import tsx bench/ingest-runner.ts <folder|file> <concurrency>
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { IngestService } from '../src/console/ingest/service.js';
+import { IngestStore } from '../src/console/ingest/store.js';
+import { ConsoleStore } from '../src/console/store/console-store.js';
+import { systemClock } from '../src/platform/clock.js';
+import { openStorage } from '../src/platform/db.js';
+
+const [location, concurrencyText] = process.argv.slice(2);
+const dataDir = mkdtempSync(path.join(tmpdir(), 'parasol-bench-ingest-db-'));
+const storage = await openStorage({ dataDir });
+try {
+  const consoleStore = new ConsoleStore(storage.db);
+  const at = '2026-01-01T00:00:00Z';
+  const providerId = await consoleStore.createProvider({ name: 'Bench', kind: 'MSP', at });
+  const customerId = await consoleStore.createCustomer({ providerId, name: 'Bench customer', seats: 1, at });
+  const service = new IngestService(new IngestStore(storage.db, storage.dialect), consoleStore, systemClock);
+  await service.addBinding(providerId, customerId, { kind: 'umbrella-org', value: '1000001' }, 'bench');
+  const t0 = performance.now();
+  const summary = await service.ingestPath(providerId, location!, {
+    concurrency: Number(concurrencyText ?? 1),
+  });
+  const ms = performance.now() - t0;
+  if (summary.failed > 0 || summary.ingested === 0)
+    throw new Error(`ingest failed: ${JSON.stringify(summary.units)}`);
+  process.stdout.write(
+    `${JSON.stringify({ rows: summary.rows, files: summary.ingested, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
+} finally {
+  await storage.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}

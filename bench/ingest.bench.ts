@@ -1,0 +1,184 @@
+// Ingestion of Umbrella DNS logs (CON-5, CON-6) on a generated 1M-row .csv.gz (cached in the temp
+// folder): the full ingest — decompress, parse, route, aggregate, commit into SQLite — beside what
+// merely decompressing the same file costs (Node's zlib) and what decompressing + parsing it with
+// csv-parse costs, all measured in this run. Then two such files on two worker threads against one,
+// and the peak memory of the ingesting process (the full ingests run in a child process each, so
+// their RSS is their own: bench/ingest-runner.ts).
+import { spawn } from 'node:child_process';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGunzip } from 'node:zlib';
+import { parse } from 'csv-parse';
+import { umbrellaKey, umbrellaLines, writeLines } from '../src/console/ingest/generate.js';
+import { type BenchRow, median, ratioOf } from './report.js';
+
+const ROWS = 1_000_000;
+const DAY = Date.UTC(2026, 0, 5);
+const CACHE = path.join(tmpdir(), 'parasol-bench-ingest-v1');
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Two 1M-row files of one org's day (the second a copy under another name: another unit). */
+async function dataset(): Promise<{ one: string; both: string }> {
+  const both = path.join(CACHE, 'logs');
+  const key = (suffix: string) => path.join(both, umbrellaKey('1000001', DAY + 3600_000, suffix));
+  const first = key('aaaa');
+  const second = key('bbbb');
+  if (!existsSync(first)) {
+    mkdirSync(path.dirname(first), { recursive: true });
+    const lines = umbrellaLines({
+      rows: ROWS,
+      seed: 11,
+      startMs: DAY,
+      spanMs: 24 * 3600_000,
+      orgIds: ['1000001'],
+      identities: 300,
+      domains: 2000,
+    });
+    await writeLines(`${first}.tmp.gz`, lines);
+    renameSync(`${first}.tmp.gz`, first);
+  }
+  if (!existsSync(second)) copyFileSync(first, second);
+  return { one: first, both };
+}
+
+async function timed(work: () => Promise<number>): Promise<{ ms: number; rows: number }> {
+  const t0 = performance.now();
+  const rows = await work();
+  return { ms: performance.now() - t0, rows };
+}
+
+/** Decompression only: Node's zlib, bytes counted and dropped. */
+async function gunzipOnly(file: string): Promise<number> {
+  let bytes = 0;
+  await pipeline(
+    createReadStream(file, { highWaterMark: 1 << 20 }),
+    createGunzip({ chunkSize: 128 * 1024 }),
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        done();
+      },
+    }),
+  );
+  return bytes > 0 ? ROWS : 0;
+}
+
+/** Decompression + csv-parse splitting every line into fields (no events, no aggregation). */
+async function csvParse(file: string): Promise<number> {
+  let rows = 0;
+  await pipeline(
+    createReadStream(file, { highWaterMark: 1 << 20 }),
+    createGunzip({ chunkSize: 128 * 1024 }),
+    parse({ relax_column_count: true }),
+    new Writable({
+      objectMode: true,
+      write(_record: string[], _enc, done) {
+        rows++;
+        done();
+      },
+    }),
+  );
+  return rows;
+}
+
+interface ChildResult {
+  rows: number;
+  files: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+function ingestInChild(location: string, concurrency: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'ingest-runner.ts'), location, String(concurrency)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`ingest runner exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
+    });
+  });
+}
+
+const perSecond = (r: { rows: number; ms: number }) => r.rows / (r.ms / 1000);
+
+export async function run(): Promise<BenchRow[]> {
+  const { one, both } = await dataset();
+  const mb = (statSync(one).size / 1e6).toFixed(1);
+  // Baselines and the full ingest alternate, so drift in the machine's load hits them alike.
+  const gunzips: number[] = [];
+  gunzips.push(perSecond(await timed(() => gunzipOnly(one))));
+  const csv = await timed(() => csvParse(one));
+  if (csv.rows !== ROWS) throw new Error(`csv-parse read ${csv.rows} rows, expected ${ROWS}`);
+  gunzips.push(perSecond(await timed(() => gunzipOnly(one))));
+  const full = await ingestInChild(one, 1);
+  if (full.rows !== ROWS) throw new Error(`the ingest counted ${full.rows} rows, expected ${ROWS}`);
+  gunzips.push(perSecond(await timed(() => gunzipOnly(one))));
+  const gunzip = median(gunzips);
+  const csvRate = perSecond(csv);
+  const fullRate = perSecond(full);
+
+  const oneWorker = await ingestInChild(both, 1);
+  const twoWorkers = await ingestInChild(both, 2);
+  const rate1 = perSecond(oneWorker);
+  const rate2 = perSecond(twoWorkers);
+
+  return [
+    {
+      name: 'full ingest (1 worker, SQLite) vs gunzip only',
+      figure: fullRate,
+      unit: 'rows/s',
+      baseline: gunzip,
+      ratio: ratioOf(fullRate, gunzip),
+      target: { on: 'ratio', op: '>=', value: 0.5 },
+      note: `1M-row Umbrella .csv.gz (${mb} MB): decompress, parse, route, aggregate, commit, in ${(full.ms / 1000).toFixed(2)} s incl. worker start-up; baseline: Node zlib gunzip of the same file (median of 3)`,
+    },
+    {
+      name: 'full ingest vs csv-parse (gunzip + parse)',
+      figure: fullRate,
+      unit: 'rows/s',
+      baseline: csvRate,
+      ratio: ratioOf(fullRate, csvRate),
+      target: { on: 'ratio', op: '>=', value: 5 },
+      note: `baseline: gunzip + csv-parse (relax_column_count) splitting the same file into string arrays, ${(csv.ms / 1000).toFixed(2)} s`,
+    },
+    {
+      name: 'peak RSS of the ingesting process (1M rows)',
+      figure: full.maxRssMb,
+      unit: 'MB',
+      baseline: null,
+      ratio: null,
+      target: { on: 'figure', op: '<', value: 300 },
+      note: 'maxRSS of the child process (main thread + worker thread + SQLite)',
+    },
+    {
+      name: '2 files on 2 worker threads vs 1',
+      figure: rate2,
+      unit: 'rows/s',
+      baseline: rate1,
+      ratio: ratioOf(rate2, rate1),
+      target: { on: 'ratio', op: '>=', value: 1.6 },
+      note: `2 × 1M rows: ${(twoWorkers.ms / 1000).toFixed(2)} s on 2 workers, ${(oneWorker.ms / 1000).toFixed(2)} s on 1 (2-core machine; commits on the main thread)`,
+    },
+    {
+      name: 'peak RSS, 2 files on 2 workers (2M rows)',
+      figure: twoWorkers.maxRssMb,
+      unit: 'MB',
+      baseline: full.maxRssMb,
+      ratio: ratioOf(twoWorkers.maxRssMb, full.maxRssMb),
+      target: { on: 'figure', op: '<', value: 300 },
+      note: 'baseline: the 1-file run; memory does not grow with the number of rows',
+    },
+  ];
+}
