@@ -137,7 +137,10 @@ export function formatSummary(s: IngestSummary): string[] {
   ];
   for (const u of s.units.filter((x) => x.status === 'failed'))
     out.push(`failed: ${u.sourceKey}: ${u.reason ?? ''}`);
-  const bad = s.units.flatMap((u) => u.errors.map((e) => ({ key: u.sourceKey, ...e })));
+  // Bad lines of the files ingested (a refused file's reason names its first bad line already).
+  const bad = s.units
+    .filter((u) => u.status === 'ingested')
+    .flatMap((u) => u.errors.map((e) => ({ key: u.sourceKey, ...e })));
   if (bad.length) {
     out.push(`bad lines (${grouped(s.badRows)}; first ${Math.min(bad.length, SHOWN_ERRORS)}):`);
     for (const e of bad.slice(0, SHOWN_ERRORS)) {
