@@ -289,7 +289,11 @@ export async function processFile(
     if (e instanceof SourceReadError) {
       return { ok: false, permanent: false, reason: `could not read the file: ${e.message}`, ...counts };
     }
-    if (gzip) return { ok: false, permanent: true, reason: gzipReason(e), ...counts };
+    // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR: "unexpected end of file", …) are the content's.
+    const code = (e as { code?: unknown } | null)?.code;
+    if (gzip && typeof code === 'string' && code.startsWith('Z_')) {
+      return { ok: false, permanent: true, reason: gzipReason(e), ...counts };
+    }
     return {
       ok: false,
       permanent: false,
