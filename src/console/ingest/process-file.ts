@@ -130,6 +130,63 @@ function gzipReason(e: unknown): string {
 }
 
 /**
+ * Calls onLine for every line of the chunks (without its '\n'; a last line without one included),
+ * onTooLong instead for a line longer than MAX_LINE_BYTES (whose bytes are skipped), and onChunk
+ * before each chunk's lines. Lines are cut on the '\n' byte, which is never part of a multi-byte
+ * UTF-8 character, and each line is decoded on its own: a string sliced out of one big chunk string
+ * would keep that whole chunk alive for as long as any piece of it (an identity, a domain) is kept in
+ * a cache or an aggregate — tens of MB of dead text. Only a line split between chunks is copied.
+ */
+export async function forEachLine(
+  chunks: AsyncIterable<Buffer | Uint8Array>,
+  onLine: (line: string) => void,
+  onTooLong: () => void,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<void> {
+  let carry: Buffer[] = [];
+  let carryLength = 0;
+  let skipping = false; // inside a line that was too long, until its end
+  for await (const c of chunks) {
+    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    onChunk?.(chunk);
+    const first = chunk.indexOf(10);
+    if (first === -1) {
+      if (!skipping) {
+        carry.push(Buffer.from(chunk));
+        carryLength += chunk.length;
+        if (carryLength > MAX_LINE_BYTES) {
+          onTooLong();
+          carry = [];
+          carryLength = 0;
+          skipping = true;
+        }
+      }
+      continue;
+    }
+    if (skipping) skipping = false;
+    else if (carryLength > 0) {
+      carry.push(chunk.subarray(0, first));
+      if (carryLength + first > MAX_LINE_BYTES) onTooLong();
+      else onLine(Buffer.concat(carry).toString('utf8'));
+      carry = [];
+      carryLength = 0;
+    } else onLine(chunk.toString('utf8', 0, first));
+    const last = chunk.lastIndexOf(10);
+    let start = first + 1;
+    while (start <= last) {
+      const nl = chunk.indexOf(10, start);
+      onLine(chunk.toString('utf8', start, nl));
+      start = nl + 1;
+    }
+    if (last + 1 < chunk.length) {
+      carry.push(Buffer.from(chunk.subarray(last + 1)));
+      carryLength = chunk.length - last - 1;
+    }
+  }
+  if (!skipping && carryLength > 0) onLine(Buffer.concat(carry).toString('utf8'));
+}
+
+/**
  * Reads one file's content and folds its rows into aggregate deltas. Never throws for bad content:
  * the result says why a file was refused; a failure of the input itself is a non-permanent result.
  */
@@ -216,72 +273,33 @@ export async function processFile(
   try {
     const content = await openContent(input, counter);
     gzip = content.gzip;
-    // Lines are cut on the '\n' byte, which is never part of a multi-byte UTF-8 character, and each
-    // line is decoded on its own: a string sliced out of one big chunk string would keep that whole
-    // chunk alive for as long as any piece of it (an identity, a domain) is kept in a cache or the
-    // batch — tens of MB of dead text. Only a line split between chunks is copied.
-    let carry: Buffer[] = [];
-    let carryLength = 0;
-    let skipping = false; // inside a line that was too long, until its end
     let sniffedBytes = 0;
-    const tooLong = () => {
-      lineNumber++;
-      nonBlank++;
-      bad(lineNumber, `line ${lineNumber}: longer than ${MAX_LINE_BYTES} bytes`);
-      carry = [];
-      carryLength = 0;
-      skipping = true;
-    };
-    for await (const c of content.chunks) {
-      const chunk = c as Buffer;
-      if (sniffedBytes < SNIFF_BYTES) {
-        const end = Math.min(chunk.length, SNIFF_BYTES - sniffedBytes);
-        const nul = chunk.indexOf(0);
-        if (nul !== -1 && nul < end) {
-          throw new Refused(
-            gzip ? 'not CSV: the gzip file holds binary data' : 'neither gzip nor CSV text: binary data',
-          );
+    await forEachLine(
+      content.chunks,
+      handleLine,
+      () => {
+        lineNumber++;
+        nonBlank++;
+        bad(lineNumber, `line ${lineNumber}: longer than ${MAX_LINE_BYTES} bytes`);
+      },
+      (chunk) => {
+        if (sniffedBytes < SNIFF_BYTES) {
+          const end = Math.min(chunk.length, SNIFF_BYTES - sniffedBytes);
+          const nul = chunk.indexOf(0);
+          if (nul !== -1 && nul < end) {
+            throw new Refused(
+              gzip ? 'not CSV: the gzip file holds binary data' : 'neither gzip nor CSV text: binary data',
+            );
+          }
+          sniffedBytes += end;
         }
-        sniffedBytes += end;
-      }
-      const first = chunk.indexOf(10);
-      if (first === -1) {
-        if (!skipping) {
-          carry.push(Buffer.from(chunk));
-          carryLength += chunk.length;
-          if (carryLength > MAX_LINE_BYTES) tooLong();
+        const now = Date.now();
+        if (onProgress && now - progressAt >= 200) {
+          progressAt = now;
+          report();
         }
-        continue;
-      }
-      if (skipping) skipping = false;
-      else if (carryLength > 0) {
-        carry.push(chunk.subarray(0, first));
-        if (carryLength + first > MAX_LINE_BYTES) tooLong();
-        else handleLine(Buffer.concat(carry).toString('utf8'));
-        skipping = false;
-        carry = [];
-        carryLength = 0;
-      } else handleLine(chunk.toString('utf8', 0, first));
-      const last = chunk.lastIndexOf(10);
-      if (last > first) {
-        let start = first + 1;
-        while (start <= last) {
-          const nl = chunk.indexOf(10, start);
-          handleLine(chunk.toString('utf8', start, nl));
-          start = nl + 1;
-        }
-      }
-      if (last + 1 < chunk.length) {
-        carry.push(Buffer.from(chunk.subarray(last + 1)));
-        carryLength = chunk.length - last - 1;
-      }
-      const now = Date.now();
-      if (onProgress && now - progressAt >= 200) {
-        progressAt = now;
-        report();
-      }
-    }
-    if (!skipping && carryLength > 0) handleLine(Buffer.concat(carry).toString('utf8'));
+      },
+    );
     if (counts.rows === 0 && counts.badRows > 0) throw new Refused(notCsv(firstError));
   } catch (e) {
     counts.bytes = counter.bytes;
