@@ -11,9 +11,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { cwDate } from '../src/platform/clock.js';
 import { ARTICLE_ROLE } from '../src/psa/catalog/index.js';
-import type { CallContext } from '../src/psa/service/context.js';
+import { systemContext } from '../src/psa/service/seed.js';
 import type { PsaServices } from '../src/psa/service/services.js';
 import { startTestPsa } from '../test/support/psa-server.js';
 import { type BenchRow, median, ratioOf } from './report.js';
@@ -92,32 +91,9 @@ async function load(
   return result;
 }
 
-/** The seeded admin as caller, as the demo seed does it, to create records through the engine. */
-async function adminContext(services: PsaServices, apiBase: string): Promise<CallContext> {
-  const member = (await services.security.findMember('admin'))!;
-  const role = (await services.security.findRole(member.roleId))!;
-  return {
-    caller: {
-      memberId: member.id,
-      identifier: member.identifier,
-      name: `${member.firstName} ${member.lastName}`.trim() || member.identifier,
-      role: {
-        adminFlag: role.adminFlag,
-        inactiveFlag: role.inactiveFlag,
-        levels: role.levels,
-        allowed: role.allowed,
-      },
-      keyId: null,
-    },
-    now: cwDate(services.clock.now()),
-    apiBase,
-    scope: 'All',
-    companyId: services.config.psa.companyId,
-  };
-}
-
 async function seedTickets(services: PsaServices, apiBase: string): Promise<number[]> {
-  const ctx = await adminContext(services, apiBase);
+  const admin = (await services.security.findMember('admin'))!;
+  const ctx = await systemContext(services, admin.id, apiBase);
   const def = services.engine.def('ticket');
   const companies = ['AcmeCorp', 'Globex', 'Initech', 'UmbrellaDental', 'ParasolMSP'];
   const statuses = ['New', 'In Progress', 'Waiting Customer', 'Completed', 'Closed'];

@@ -6,39 +6,11 @@ import type { Command } from 'commander';
 import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
 import { remoteSources } from '../console/sources-remote/index.js';
-import { openParasol } from '../main.js';
-import { loadConfig } from '../platform/config.js';
 import { type Keyring, saveKeyring } from '../platform/keyring.js';
+import { out, providerId, withConsole } from './console-support.js';
 import type { CliIo } from './io.js';
 
 const ACTOR = 'cli';
-
-async function withConsole<T>(io: CliIo, work: (s: ConsoleServices) => Promise<T>): Promise<T> {
-  const config = loadConfig(io.env, { logLevel: io.env.LOG_LEVEL ?? 'warn' });
-  const opened = await openParasol(config);
-  try {
-    return await work(opened.console);
-  } finally {
-    await opened.storage.close();
-  }
-}
-
-function out(io: CliIo, json: boolean, value: unknown, human: () => string[]): void {
-  if (json) io.out(JSON.stringify(value, null, 2));
-  else for (const line of human()) io.out(line);
-}
-
-async function providerId(s: ConsoleServices, nameOrId: string): Promise<number> {
-  const p = /^\d+$/.test(nameOrId)
-    ? await s.store.getProvider(Number(nameOrId))
-    : await s.store.findProviderByName(nameOrId);
-  if (!p)
-    throw new ConsoleError(
-      'not-found',
-      `provider '${nameOrId}' not found (see parasol console provider list)`,
-    );
-  return p.id;
-}
 
 function num(raw: string, what: string): number {
   if (!/^\d+$/.test(raw)) throw new ConsoleError('invalid', `${what} must be a number`);

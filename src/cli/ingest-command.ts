@@ -6,37 +6,13 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { type IngestProgress, type IngestSummary, ingestion } from '../console/ingest/index.js';
 import { ConsoleError } from '../console/service/errors.js';
-import type { ConsoleServices } from '../console/service/services.js';
 import { remoteSources } from '../console/sources-remote/index.js';
-import { openParasol } from '../main.js';
-import { loadConfig } from '../platform/config.js';
+import { providerId, withConsole } from './console-support.js';
 import { type CliIo, processIo } from './io.js';
 
 const ACTOR = 'cli';
 /** Bad lines listed in the summary (all are counted; the console keeps up to 100 per file). */
 const SHOWN_ERRORS = 10;
-
-async function withConsole<T>(io: CliIo, work: (s: ConsoleServices) => Promise<T>): Promise<T> {
-  const config = loadConfig(io.env, { logLevel: io.env.LOG_LEVEL ?? 'warn' });
-  const opened = await openParasol(config);
-  try {
-    return await work(opened.console);
-  } finally {
-    await opened.storage.close();
-  }
-}
-
-async function providerId(s: ConsoleServices, nameOrId: string): Promise<number> {
-  const p = /^\d+$/.test(nameOrId)
-    ? await s.store.getProvider(Number(nameOrId))
-    : await s.store.findProviderByName(nameOrId);
-  if (!p)
-    throw new ConsoleError(
-      'not-found',
-      `provider '${nameOrId}' not found (see parasol console provider list)`,
-    );
-  return p.id;
-}
 
 function count(raw: string, what: string, min = 0, max = 64): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {

@@ -15,7 +15,12 @@ export interface SeedResult {
 
 export const DEMO_TICKET_ID = 123456;
 
-async function systemContext(services: PsaServices, memberId: number, apiBase: string): Promise<CallContext> {
+/** A member as the caller of engine calls made by the system itself (seed, benchmarks). */
+export async function systemContext(
+  services: PsaServices,
+  memberId: number,
+  apiBase: string,
+): Promise<CallContext> {
   const member = (await services.security.findMember(memberId))!;
   const role = (await services.security.findRole(member.roleId))!;
   return {
