@@ -149,6 +149,9 @@ interface DayState {
 interface CustomerState {
   identities: Map<string, IdentityState>;
   days: Map<number, DayState>;
+  // Side index by the event's identity object (decoders reuse one object per identity): skips building
+  // the text key per event. Records are never removed from `identities`, so an entry stays valid.
+  byObject: WeakMap<object, IdentityState>;
 }
 
 function identityKey(type: string, label: string): string {
@@ -217,18 +220,11 @@ export class AggregateBatch {
     const blocked = action === 'blocked' ? 1 : 0;
     const customer = this.#customer(event.customerId);
 
-    const key = identityKey(event.identity.type, event.identity.label);
-    let identity = customer.identities.get(key);
-    if (identity === undefined) {
-      identity = {
-        label: event.identity.label,
-        type: event.identity.type,
-        firstSeen: ts,
-        lastSeen: ts,
-        requests: 0,
-        windows: new Map(),
-      };
-      customer.identities.set(key, identity);
+    const who = event.identity;
+    let identity = customer.byObject.get(who);
+    if (identity === undefined || identity.label !== who.label || identity.type !== who.type) {
+      identity = this.#identity(customer, who.type, who.label, ts);
+      customer.byObject.set(who, identity);
     }
     identity.requests += 1;
     if (ts < identity.firstSeen) identity.firstSeen = ts;
@@ -416,10 +412,20 @@ export class AggregateBatch {
     return out;
   }
 
+  #identity(customer: CustomerState, type: IdentityState['type'], label: string, ts: number): IdentityState {
+    const key = identityKey(type, label);
+    let identity = customer.identities.get(key);
+    if (identity === undefined) {
+      identity = { label, type, firstSeen: ts, lastSeen: ts, requests: 0, windows: new Map() };
+      customer.identities.set(key, identity);
+    }
+    return identity;
+  }
+
   #customer(customerId: number): CustomerState {
     let c = this.#customers.get(customerId);
     if (c === undefined) {
-      c = { identities: new Map(), days: new Map() };
+      c = { identities: new Map(), days: new Map(), byObject: new WeakMap() };
       this.#customers.set(customerId, c);
     }
     return c;
