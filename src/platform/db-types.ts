@@ -296,6 +296,121 @@ export interface ConSourceCredentialTable {
   updated_by: string;
 }
 
+export interface ConTicketRuleTable {
+  id: Generated<number>;
+  provider_id: number;
+  name: string;
+  enabled: number;
+  settings: unknown;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConTicketOverrideTable {
+  provider_id: number;
+  rule_id: number;
+  customer_id: number;
+  settings: unknown;
+  updated_at: string;
+}
+
+export interface ConTicketTrackTable {
+  id: Generated<number>;
+  provider_id: number;
+  rule_id: number;
+  customer_id: number;
+  identity: string;
+  identity_type: string;
+  state: string;
+  generation: number;
+  psa_ticket_id: number | null;
+  marker: string | null;
+  opened_window: string | null;
+  last_window: string | null;
+  last_count: number;
+  quiet_windows: number;
+  silenced_until: string | null;
+  closed_at: string | null;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConOutboxTable {
+  id: Generated<number>;
+  provider_id: number;
+  customer_id: number | null;
+  kind: string;
+  subject: string;
+  payload: unknown;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  attempts: number;
+  ambiguous: number;
+  not_before: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  result: unknown;
+  created_at: string;
+  done_at: string | null;
+}
+
+export interface ConPsaWriteTable {
+  id: Generated<number>;
+  provider_id: number;
+  customer_id: number | null;
+  outbox_id: number | null;
+  at: string;
+  method: string;
+  path: string;
+  status: number | null;
+  outcome: string;
+  detail: string;
+}
+
+export interface ConIntegrationHealthTable {
+  provider_id: number;
+  circuit: 'closed' | 'open';
+  circuit_reason: string | null;
+  circuit_opened_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  callback_url: string | null;
+  callback_token_digest: string | null;
+  callback_psa_id: number | null;
+  updated_at: string;
+}
+
+export interface ConConfigTypeStateTable {
+  provider_id: number;
+  type_name: string;
+  psa_type_id: number | null;
+  questions: unknown;
+  ensured_at: string | null;
+  updated_at: string;
+}
+
+export interface ConConfigSyncTable {
+  provider_id: number;
+  customer_id: number;
+  psa_configuration_id: number | null;
+  psa_company_id: number | null;
+  answers_digest: string | null;
+  last_synced_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  updated_at: string;
+}
+
+export interface ConScheduleTable {
+  name: string;
+  next_run_at: string;
+  last_run_at: string | null;
+  last_run_by: string | null;
+  runs: number;
+}
+
 export interface Database {
   con_provider: ConProviderTable;
   con_user: ConUserTable;
@@ -314,6 +429,15 @@ export interface Database {
   con_agg_identity: ConAggIdentityTable;
   con_ingest_token: ConIngestTokenTable;
   con_source_credential: ConSourceCredentialTable;
+  con_ticket_rule: ConTicketRuleTable;
+  con_ticket_override: ConTicketOverrideTable;
+  con_ticket_track: ConTicketTrackTable;
+  con_outbox: ConOutboxTable;
+  con_psa_write: ConPsaWriteTable;
+  con_integration_health: ConIntegrationHealthTable;
+  con_config_type_state: ConConfigTypeStateTable;
+  con_config_sync: ConConfigSyncTable;
+  con_schedule: ConScheduleTable;
   cw_record: CwRecordTable;
   cw_sequence: CwSequenceTable;
   psa_role: PsaRoleTable;

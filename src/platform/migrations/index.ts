@@ -5,10 +5,12 @@ import m0001 from './0001_psa_core.js';
 import m0002 from './0002_console_core.js';
 import m0003 from './0003_ingestion.js';
 import m0004 from './0004_ingest_tokens.js';
+import m0005 from './0005_delivery.js';
 
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0001_psa_core': m0001,
   '0002_console_core': m0002,
   '0003_ingestion': m0003,
   '0004_ingest_tokens': m0004,
+  '0005_delivery': m0005,
 };
