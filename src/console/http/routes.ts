@@ -1,8 +1,6 @@
 // THE console API table: every route with its required role, input schemas and handler. The
 // server, the OpenAPI document and the tenant-isolation test all read this one table. Handlers get
 // the signed-in user's provider id and pass it to every service call (tenant isolation).
-import type { FastifyReply } from 'fastify';
-import type { z } from 'zod';
 import { ingestion } from '../ingest/index.js';
 import { bindingSchema } from '../ingest/service.js';
 import {
@@ -16,57 +14,16 @@ import {
   userUpdateSchema,
 } from '../model/validation.js';
 import { parse, publicUser } from '../service/accounts.js';
-import { SESSION_ABSOLUTE_MS, type SessionUser } from '../service/auth.js';
+import { SESSION_ABSOLUTE_MS } from '../service/auth.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 import { ingestCallerOf, remoteSources } from '../sources-remote/index.js';
 import { ingestTokenCreateSchema } from '../sources-remote/ingest-tokens.js';
 import { ingestNdjson, NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
 import { umbrellaSettingsSchema } from '../sources-remote/umbrella-settings.js';
+import { actor, type ConsoleRoute, header, id, provider, SESSION_COOKIE } from './route-kit.js';
 
-/**
- * Who may call a route: anyone, a signed-in user, an admin, or — without a session — a collector
- * holding one of the provider's ingest tokens (`Authorization: Bearer <token>`; no cookie, no CSRF).
- */
-export type Access = 'public' | 'user' | 'admin' | 'ingest-token';
-
-export const SESSION_COOKIE = 'parasol_session';
-
-export interface RouteContext {
-  services: ConsoleServices;
-  session: SessionUser | undefined;
-  params: Record<string, string>;
-  query: Record<string, string | undefined>;
-  body: unknown;
-  reply: FastifyReply;
-}
-
-export interface ConsoleRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  path: string;
-  summary: string;
-  access: Access;
-  body?: z.ZodTypeAny;
-  /** Content type of the body when it is not JSON (CSV import). */
-  bodyContentType?: string;
-  status?: number;
-  /** Content type of the response when it is not JSON. */
-  produces?: string;
-  handler: (c: RouteContext) => Promise<unknown>;
-}
-
-const id = (c: RouteContext, name = 'id'): number => {
-  const raw = c.params[name];
-  if (raw === undefined || !/^\d{1,15}$/.test(raw))
-    throw new ConsoleError('invalid', `${name} must be a positive whole number`);
-  return Number(raw);
-};
-const provider = (c: RouteContext) => c.session!.provider.id;
-const actor = (c: RouteContext) => c.session!.user.email;
-const header = (c: RouteContext, name: string): string | undefined => {
-  const v = c.reply.request.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
+export { type Access, type ConsoleRoute, type RouteContext, SESSION_COOKIE } from './route-kit.js';
 
 export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
   {

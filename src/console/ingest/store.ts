@@ -142,10 +142,21 @@ export interface IdentityView {
   requests: number;
 }
 
+/**
+ * What other parts of the console do when a unit commits: `inCommit` runs inside the commit's
+ * transaction after the aggregates were added (ticket decisions, whose outbox items must commit
+ * with the counts), `afterCommit` once it committed (wake the delivery workers).
+ */
+export interface CommitHooks {
+  inCommit?(trx: Transaction<Database>, providerId: number, deltas: AggregateDeltas): Promise<void>;
+  afterCommit?(providerId: number): void;
+}
+
 export class IngestStore {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
+    private readonly hooks: CommitHooks = {},
   ) {}
 
   // ---------- source bindings ----------
@@ -401,7 +412,7 @@ export class IngestStore {
     heavyHitterCapacity: number,
     finishedMs: number,
   ): Promise<boolean> {
-    return this.retrying(async (trx) => {
+    const committed = await this.retrying(async (trx) => {
       const mine = await this.finish(
         trx,
         providerId,
@@ -415,8 +426,11 @@ export class IngestStore {
       );
       if (!mine) return false;
       await this.applyDeltas(trx, providerId, deltas, heavyHitterCapacity);
+      await this.hooks.inCommit?.(trx, providerId, deltas);
       return true;
     });
+    if (committed) this.hooks.afterCommit?.(providerId);
+    return committed;
   }
 
   /** Records a unit as failed with its reason; nothing of it is counted. */
