@@ -16,7 +16,6 @@ import {
 import { parse, publicUser } from '../service/accounts.js';
 import { SESSION_ABSOLUTE_MS } from '../service/auth.js';
 import { ConsoleError } from '../service/errors.js';
-import type { ConsoleServices } from '../service/services.js';
 import { ingestCallerOf, remoteSources } from '../sources-remote/index.js';
 import { ingestTokenCreateSchema } from '../sources-remote/ingest-tokens.js';
 import { ingestNdjson, NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
