@@ -42,6 +42,17 @@ export const configSchema = z.object({
       host: z.string().default('127.0.0.1'),
       port: z.coerce.number().int().min(0).max(65535).default(8444),
       publicUrl: z.string().url().optional(),
+      /** Daily configuration sync, UTC 'HH:MM' (CON-8). */
+      configSyncAt: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a UTC time 'HH:MM'")
+        .default('02:00'),
+      /** How often the status of open tickets is polled when no callback tells (CON-10). */
+      ticketPollMinutes: z.coerce.number().int().min(1).max(1440).default(5),
+      /** PSA writes per minute per integration (CON-9); 0 turns the limit off. */
+      psaWritesPerMinute: z.coerce.number().int().min(0).default(600),
+      /** Delivery workers in this process (X-2: `--role api` runs none). */
+      deliveryWorkers: z.coerce.number().int().min(0).max(64).default(1),
     })
     .default({}),
   /** Master keys for secrets at rest (`current=id;id=<base64>` or one base64 key); else a key file. */
@@ -82,6 +93,10 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.CONSOLE_HOST) consoleEnv.host = env.CONSOLE_HOST;
   if (env.CONSOLE_PORT) consoleEnv.port = env.CONSOLE_PORT;
   if (env.CONSOLE_PUBLIC_URL) consoleEnv.publicUrl = env.CONSOLE_PUBLIC_URL;
+  if (env.CONSOLE_CONFIG_SYNC_AT) consoleEnv.configSyncAt = env.CONSOLE_CONFIG_SYNC_AT;
+  if (env.CONSOLE_TICKET_POLL_MINUTES) consoleEnv.ticketPollMinutes = env.CONSOLE_TICKET_POLL_MINUTES;
+  if (env.CONSOLE_PSA_WRITES_PER_MINUTE) consoleEnv.psaWritesPerMinute = env.CONSOLE_PSA_WRITES_PER_MINUTE;
+  if (env.CONSOLE_DELIVERY_WORKERS) consoleEnv.deliveryWorkers = env.CONSOLE_DELIVERY_WORKERS;
   if (Object.keys(consoleEnv).length > 0) out.console = consoleEnv;
   return out;
 }
