@@ -57,7 +57,12 @@ export function maskHint(secret: string): string {
   return `••••${secret.slice(-4)}`;
 }
 
+/** Told after every preflight (Save, or `parasol console psa preflight`): delivery closes its circuit on success. */
+export type PreflightListener = (providerId: number, result: PreflightResult) => Promise<void>;
+
 export class IntegrationService {
+  private readonly listeners: PreflightListener[] = [];
+
   constructor(
     private readonly store: ConsoleStore,
     private readonly keyring: () => Keyring,
@@ -65,6 +70,10 @@ export class IntegrationService {
     private readonly clientFactory: ClientFactory,
     private readonly preflight: PreflightRunner,
   ) {}
+
+  onPreflight(listener: PreflightListener): void {
+    this.listeners.push(listener);
+  }
 
   private view(row: IntegrationRow | undefined, kind: 'MSP' | 'MSSP'): IntegrationView {
     return {
@@ -197,6 +206,7 @@ export class IntegrationService {
             .map((s) => s.id)
             .join(', ')}`,
     });
+    for (const listener of this.listeners) await listener(providerId, result);
     return result;
   }
 
