@@ -1,0 +1,6 @@
+// Ticketing (CON-7): pure rules, lifecycle table, decisions and ticket text; the service stores and delivers.
+export * from './evaluate.js';
+export * from './lifecycle.js';
+export * from './rules.js';
+export * from './templates.js';
+export * from './types.js';
