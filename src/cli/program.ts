@@ -4,7 +4,7 @@ import { ConsoleError } from '../console/service/errors.js';
 import { startParasol } from '../main.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
 import { PsaError } from '../psa/model/errors.js';
-import { seedPsa } from '../psa/service/seed.js';
+import { DEMO_ADMIN_PASSWORD, seedPsa } from '../psa/service/seed.js';
 import { registerConsoleCommands } from './console-commands.js';
 import { registerIngestCommands } from './ingest-command.js';
 import type { CliIo } from './io.js';
@@ -26,12 +26,17 @@ export function buildProgram(io: CliIo): Command {
     .action(async (opts: { demo: boolean; port?: string }) => {
       const config = loadConfig(io.env, opts.port !== undefined ? { psa: { port: opts.port } } : {});
       const running = await startParasol(config);
-      const seeded = await seedPsa(running.psa.services, { demo: opts.demo });
+      const seeded = await seedPsa(running.psa.services, {
+        demo: opts.demo,
+        ...(opts.demo ? { adminPassword: DEMO_ADMIN_PASSWORD } : {}),
+      });
       io.out(`Parasol PSA (ConnectWise-compatible) listening on ${running.psa.url}`);
       io.out(
         `  REST API:      ${running.psa.url}/${config.psa.codebase}/apis/3.0  (company id: ${config.psa.companyId})`,
       );
-      io.out(`  Admin API:     ${running.psa.url}/admin/api/v1`);
+      io.out(`  Admin UI:      ${running.psa.url}/   Admin API: ${running.psa.url}/admin/api/v1`);
+      if (opts.demo)
+        io.out(`  Demo sign-in:  admin / ${DEMO_ADMIN_PASSWORD} (unless the admin had a password)`);
       io.out(
         `Parasol console listening on ${running.console.url}  (API: ${running.console.url}/api/v1, OpenAPI: /api/v1/openapi.json)`,
       );

@@ -11,7 +11,7 @@ import {
   READ_ONLY_ROLE,
   type RolePreset,
 } from '../psa/catalog/index.js';
-import { seedPsa } from '../psa/service/seed.js';
+import { DEMO_ADMIN_PASSWORD, seedPsa } from '../psa/service/seed.js';
 import type { PsaServices } from '../psa/service/services.js';
 import type { CliIo } from './io.js';
 
@@ -58,7 +58,9 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
     .option('--admin <identifier>', 'identifier of the admin member', 'admin')
     .option('--admin-password-stdin', 'read the admin member’s password from standard input', false)
     .action(async (opts: { demo: boolean; admin: string; adminPasswordStdin: boolean }) => {
-      const password = opts.adminPasswordStdin ? await io.readStdin() : undefined;
+      const typed = opts.adminPasswordStdin ? await io.readStdin() : undefined;
+      // A demo deployment gets a known admin password (kept if the admin already has one).
+      const password = typed || (opts.demo ? DEMO_ADMIN_PASSWORD : undefined);
       await withPsa(io, async (s) => {
         const r = await seedPsa(s, {
           demo: opts.demo,
@@ -66,6 +68,10 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
           ...(password ? { adminPassword: password } : {}),
         });
         io.out(`seeded: admin member id ${r.adminMemberId}; created ${JSON.stringify(r.created)}`);
+        if (password === DEMO_ADMIN_PASSWORD && (await s.admin.getMember(r.adminMemberId)).hasPassword)
+          io.out(
+            `admin UI sign-in (demo): ${opts.admin} / ${DEMO_ADMIN_PASSWORD} (unless it was set before)`,
+          );
       });
     });
 
@@ -212,6 +218,24 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
           io.out(`${m.identifier} is now ${m.inactiveFlag ? 'inactive' : 'active'}`);
         }),
       );
+    }
+    if (kind === 'member') {
+      cmd
+        .command('password <member>')
+        .description('set the password a member signs in to the admin UI with (read from standard input)')
+        .action(async (member: string) => {
+          const password = await io.readStdin();
+          if (!password)
+            throw new Error('no password on standard input: printf %s PASSWORD | … password <member>');
+          await withPsa(io, async (s) => {
+            const id = await memberId(s, member);
+            if ((await s.admin.getMember(id)).kind !== 'member')
+              throw new Error(`${member} is an API member: API members sign in with keys, not passwords`);
+            const m = await s.admin.updateMember(id, { password }, ACTOR);
+            await s.memberSessions.signOutMember(id);
+            io.out(`password set for ${m.identifier}; their other sessions are signed out`);
+          });
+        });
     }
     cmd.command('set-role <member> <role>').action(async (member: string, roleName: string) =>
       withPsa(io, async (s) => {

@@ -112,6 +112,22 @@ export interface PsaSigningKeyTable {
   created_at: string;
 }
 
+export interface PsaSessionTable {
+  token_digest: string;
+  member_id: number;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+export interface PsaSignInStateTable {
+  member_id: number;
+  failed_attempts: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
 export interface ConProviderTable {
   id: Generated<number>;
   name: string;
@@ -449,6 +465,8 @@ export interface Database {
   psa_api_log: PsaApiLogTable;
   psa_callback_delivery: PsaCallbackDeliveryTable;
   psa_signing_key: PsaSigningKeyTable;
+  psa_session: PsaSessionTable;
+  psa_sign_in_state: PsaSignInStateTable;
 }
 
 export function decodeJson<T>(value: unknown): T {

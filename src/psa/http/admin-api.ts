@@ -8,6 +8,7 @@ import type { Action } from '../catalog/types.js';
 import { badRequest, PsaError } from '../model/errors.js';
 import type { PsaServices } from '../service/services.js';
 import type { Principal } from './key-verifier.js';
+import { sessionPrincipal } from './member-session-http.js';
 
 export const ADMIN_PREFIX = '/admin/api/v1';
 
@@ -113,7 +114,15 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
     method: 'PATCH',
     path: '/members/:id',
     need: { function: FN.memberMaintenance, action: 'edit' },
-    run: (a) => a.services.admin.updateMember(num(a.params.id, 'id'), a.body, actor(a)),
+    run: async (a) => {
+      const id = num(a.params.id, 'id');
+      const member = await a.services.admin.updateMember(id, a.body, actor(a));
+      // A new password or a deactivation ends the member's sessions everywhere.
+      const body = a.body as { password?: unknown; inactiveFlag?: unknown };
+      if (body.password !== undefined || body.inactiveFlag === true)
+        await a.services.memberSessions.signOutMember(id);
+      return member;
+    },
   },
   {
     method: 'GET',
@@ -149,6 +158,8 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
 ];
 
 async function authenticate(req: FastifyRequest, services: PsaServices): Promise<Principal> {
+  const session = await sessionPrincipal(req, services);
+  if (session) return session;
   const verified = await services.verifier.verify(req.headers.authorization);
   if (!verified.ok)
     throw new PsaError('Unauthorized', 'Sign in, or send a member API key, to use the admin API.');

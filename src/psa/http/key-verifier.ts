@@ -12,7 +12,8 @@ export interface Principal {
   memberId: number;
   identifier: string;
   name: string;
-  keyId: number;
+  /** null for a member signed in to the admin UI (a session, not a key). */
+  keyId: number | null;
   roleId: number;
   role: RoleSnapshot;
 }

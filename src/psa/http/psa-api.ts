@@ -12,6 +12,7 @@ import type { PsaServices } from '../service/services.js';
 import { CW_PATHS } from './cw-paths.js';
 import { ENDPOINTS, type Endpoint, fastifyPath, templatePattern } from './endpoints.js';
 import type { Principal, VerifyFailure } from './key-verifier.js';
+import { sessionPrincipal } from './member-session-http.js';
 import { forwardOnlyLink, navigableLink } from './paging.js';
 import { SPECIAL_HANDLERS } from './special-routes.js';
 
@@ -109,7 +110,8 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
 
   app.addHook('onResponse', async (req, reply) => {
     const p = req.principal;
-    if (!p) return;
+    // API Logs list calls made with a member's keys; the admin UI's session calls are not among them.
+    if (!p || p.keyId === null) return;
     services.apiLog.add({
       memberId: p.memberId,
       keyId: p.keyId,
@@ -174,7 +176,7 @@ function unauthorizedMessage(reason: VerifyFailure): string {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaServices): Promise<void> {
+async function keyPrincipal(req: FastifyRequest, services: PsaServices): Promise<Principal> {
   const clientId = req.headers.clientid;
   if (typeof clientId !== 'string' || clientId.trim() === '' || clientId.length > 100) {
     services.metrics.authFailures.inc({ reason: 'clientId' });
@@ -197,9 +199,16 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
     req.log.info({ reason: verified.reason }, 'API authentication failed');
     throw new PsaError('Unauthorized', unauthorizedMessage(verified.reason));
   }
-  const principal = verified.principal;
+  return verified.principal;
+}
+
+async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaServices): Promise<void> {
+  // The admin UI calls these routes with a member's session; everyone else with an API key.
+  const principal = (await sessionPrincipal(req, services)) ?? (await keyPrincipal(req, services));
   req.principal = principal;
-  const wait = services.limiter.take(`key:${principal.keyId}`);
+  const wait = services.limiter.take(
+    principal.keyId === null ? `member:${principal.memberId}` : `key:${principal.keyId}`,
+  );
   if (wait > 0) {
     throw Object.assign(
       new PsaError('TooManyRequests', `Too many requests. Please try again in ${wait} seconds.`),

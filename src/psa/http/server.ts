@@ -1,10 +1,13 @@
-// Builds the PSA's HTTP application: the ConnectWise REST API, the admin API, errors in
-// ConnectWise's shape; TLS is on unless plain HTTP was explicitly allowed.
+// Builds the PSA's HTTP application: the ConnectWise REST API, the admin API with member sign-in,
+// the admin UI, errors in ConnectWise's shape; TLS is on unless plain HTTP was explicitly allowed.
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { PsaServices } from '../service/services.js';
 import { registerAdminApi } from './admin-api.js';
 import { BODY_LIMIT_BYTES, installErrorHandler } from './errors.js';
+import { registerSessionRoutes } from './member-session-http.js';
 import { registerPsaApi } from './psa-api.js';
+import { registerWebUi } from './web-ui.js';
 
 export interface PsaAppOptions {
   https?: { cert: string; key: string } | undefined;
@@ -52,8 +55,11 @@ export async function buildPsaApp(
     reply.header('content-type', services.metrics.registry.contentType);
     return services.metrics.registry.metrics();
   });
+  await app.register(cookie);
   registerPsaApi(app, services);
   registerAdminApi(app, services);
+  registerSessionRoutes(app, services);
+  await registerWebUi(app);
   app.addHook('onClose', async () => {
     await services.apiLog.flush();
   });

@@ -15,6 +15,12 @@ export interface SeedResult {
 
 export const DEMO_TICKET_ID = 123456;
 
+/**
+ * The admin member's password that `parasol psa seed --demo` and `parasol start --demo` set when the
+ * admin has none, and print: a demo deployment is signed in to with it. Never for production data.
+ */
+export const DEMO_ADMIN_PASSWORD = 'parasol-demo-admin';
+
 /** A member as the caller of engine calls made by the system itself (seed, benchmarks). */
 export async function systemContext(
   services: PsaServices,
@@ -65,6 +71,9 @@ export async function seedPsa(
       'seed',
     );
     adminMember = (await services.security.findMember(identifier))!;
+  } else if (options.adminPassword && adminMember.passwordHash === null) {
+    // An admin seeded before without a password gets the one asked for now; a set one is kept.
+    await admin.updateMember(adminMember.id, { password: options.adminPassword }, 'seed');
   }
   const created: Record<string, number> = {};
   if (!options.demo) return { adminMemberId: adminMember.id, created };

@@ -12,6 +12,7 @@ import { RecordStore } from '../store/records.js';
 import { SecurityStore } from '../store/security.js';
 import { AdminService } from './admin.js';
 import { RecordEngine } from './engine.js';
+import { MemberSessionService } from './member-sessions.js';
 import { REGISTRY } from './resources.js';
 
 export interface PsaServices {
@@ -23,6 +24,8 @@ export interface PsaServices {
   security: SecurityStore;
   engine: RecordEngine;
   admin: AdminService;
+  /** Sign-in of members to the admin UI (sessions, CSRF, lock-out). */
+  memberSessions: MemberSessionService;
   verifier: KeyVerifier;
   limiter: RateLimiter;
   apiLog: ApiLogWriter;
@@ -73,6 +76,7 @@ export function createPsaServices(options: {
     security,
     engine,
     admin,
+    memberSessions: new MemberSessionService(storage.db, security, clock),
     verifier,
     limiter: new RateLimiter(config.psa.rateLimitPerMinute, clock),
     apiLog: new ApiLogWriter(security, logger),
