@@ -97,3 +97,36 @@ export type FailureClass =
   | { kind: 'circuit'; reason: string }
   /** The same request would fail the same way: the item fails, visible with a retry action. */
   | { kind: 'permanent'; reason: string };
+
+export type OutboxState = 'pending' | 'running' | 'done' | 'failed';
+
+/** An outbox item as the activity view and the admin see it. */
+export interface OutboxEntry extends OutboxItem {
+  state: OutboxState;
+  /** When it may run next (ISO-8601 UTC). */
+  notBefore: string;
+  /** The worker holding it while running; the one that finished it once done or failed. */
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+  /** Plain-language reason of the last failed attempt (or why it is waiting). */
+  lastError: string | null;
+  result: unknown;
+  /** When it turned done or failed. */
+  doneAt: string | null;
+}
+
+/** A row of the PSA write log. */
+export interface PsaWriteEntry extends PsaWrite {
+  id: number;
+  providerId: number;
+  customerId: number | null;
+  outboxId: number | null;
+  at: string;
+}
+
+/** Queue depth for metrics and health. */
+export interface OutboxStats {
+  depth: Record<OutboxState, number>;
+  /** Age of the oldest pending item (ms since it was enqueued); 0 when nothing is pending. */
+  oldestPendingAgeMs: number;
+}
