@@ -1,12 +1,12 @@
 // The outbox on SQLite and PostgreSQL: per-subject order, circuit skipping, leases (expired →
 // ambiguous), no double claim under concurrency, completion guarded by the lease, the write log,
 // failure and the admin's retry.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrationHealth } from '../../src/console/engine/health.js';
 import { Outbox } from '../../src/console/engine/outbox.js';
 import type { Storage } from '../../src/platform/db.js';
 import { databaseKinds, openTestStorage } from '../support/databases.js';
-import { addProvider, item, T0 } from './support.js';
+import { addProvider, clearEngineTables, item, T0 } from './support.js';
 
 const t0 = Date.parse(T0);
 const LEASE = 30_000;
@@ -17,13 +17,14 @@ describe.each(databaseKinds)('outbox on %s', (kind) => {
   let p1: number;
   let p2: number;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     storage = await openTestStorage(kind);
     outbox = new Outbox(storage.db, storage.dialect);
     p1 = await addProvider(storage.db, 'Acme');
     p2 = await addProvider(storage.db, 'Globex');
   });
-  afterEach(async () => {
+  beforeEach(() => clearEngineTables(storage.db));
+  afterAll(async () => {
     await storage.close();
   });
 

@@ -1,22 +1,26 @@
 // Cluster-wide schedules on SQLite and PostgreSQL: two Scheduler instances ticking on one database
 // (as two processes would) run each due schedule once; a run missed while everyone was down fires
 // once; a failing run does not stop the others.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dailyAt, Scheduler } from '../../src/console/engine/scheduler.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import type { Storage } from '../../src/platform/db.js';
 import { databaseKinds, openTestStorage } from '../support/databases.js';
+import { clearEngineTables } from './support.js';
 
 describe.each(databaseKinds)('scheduler on %s', (kind) => {
   let storage: Storage;
   let clock: ManualClock;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     storage = await openTestStorage(kind);
-    clock = new ManualClock('2026-03-02T01:00:00Z');
   });
-  afterEach(async () => {
+  afterAll(async () => {
     await storage.close();
+  });
+  beforeEach(async () => {
+    await clearEngineTables(storage.db);
+    clock = new ManualClock('2026-03-02T01:00:00Z');
   });
 
   const row = async (name: string) =>

@@ -15,6 +15,12 @@ export async function addProvider(db: Kysely<Database>, name: string): Promise<n
   return Number(r.id);
 }
 
+/** Empties the engine's tables between the tests of one file (one database per file, not per test). */
+export async function clearEngineTables(db: Kysely<Database>): Promise<void> {
+  for (const table of ['con_psa_write', 'con_outbox', 'con_integration_health', 'con_schedule'] as const)
+    await db.deleteFrom(table).execute();
+}
+
 export function item(
   providerId: number,
   subject: string,

@@ -2,7 +2,7 @@
 // delivery and the write log, Retry-After and backoff, an ambiguous timeout that is found again
 // (no duplicate), 401 → circuit open with nothing lost, permanent failure and the admin's retry,
 // lost leases, lease renewal, the write rate limit and the polling loop.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS_REJECTED } from '../../src/console/engine/classify.js';
 import type { Effect, EffectContext, Effects, OutboxItem } from '../../src/console/engine/types.js';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../../src/console/engine/worker.js';
@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/platform/clock.js';
 import type { Storage } from '../../src/platform/db.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { databaseKinds, openTestStorage } from '../support/databases.js';
-import { addProvider, item, type Run, recordingEffect, T0 } from './support.js';
+import { addProvider, clearEngineTables, item, type Run, recordingEffect, T0 } from './support.js';
 
 const t0 = Date.parse(T0);
 
@@ -76,20 +76,23 @@ describe.each(databaseKinds)('delivery worker on %s', (kind) => {
   let opened: number[];
   let closed: number;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     storage = await openTestStorage(kind);
-    clock = new ManualClock(T0);
     p1 = await addProvider(storage.db, 'Acme');
     p2 = await addProvider(storage.db, 'Globex');
+  });
+  afterAll(async () => {
+    await storage.close();
+  });
+  beforeEach(async () => {
+    await clearEngineTables(storage.db);
+    clock = new ManualClock(T0);
     psa = new Map([
       [p1, new FakeConnectWise({ now: () => clock.now() })],
       [p2, new FakeConnectWise({ now: () => clock.now() })],
     ]);
     opened = [];
     closed = 0;
-  });
-  afterEach(async () => {
-    await storage.close();
   });
 
   function worker(effects: Effects, extra: Partial<DeliveryWorkerOptions> = {}): DeliveryWorker {
@@ -341,7 +344,7 @@ describe.each(databaseKinds)('delivery worker on %s', (kind) => {
       {
         'test.write': async (ctx) => {
           clock.advance(150);
-          await new Promise((r) => setTimeout(r, 250)); // the renewal fires at ~100 and ~200 ms
+          await new Promise((r) => setTimeout(r, 400)); // renewals fire every ~100 ms meanwhile
           clock.advance(150); // 300 ms since the claim: past the first lease, not the renewed one
           stolen = await w.outbox.claim('w2', 10, clock.now().getTime(), leaseMs);
           return ctx.item.ambiguous ? {} : { result: 'kept' };
