@@ -2,6 +2,7 @@
 // (the PSA and the console, which reaches any PSA only through its ConnectWise client) → servers.
 import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { delivery } from './console/delivery/index.js';
 import { buildConsoleApp } from './console/http/server.js';
 import { runPreflight } from './console/preflight/run.js';
 import { ConnectWiseClient } from './console/psa-client/client.js';
@@ -134,12 +135,16 @@ export async function startParasol(
   // PSA-8: sends the callback deliveries that record changes enqueue.
   const callbacks = new CallbackDispatcher({ storage, clock: opened.psa.clock, logger });
   callbacks.start();
+  // CON-9: this process's delivery workers and the cluster-wide schedules.
+  const deliveries = delivery(opened.console);
+  deliveries.start();
   return {
     psa: { url: psaUrl, app: psaApp, services: opened.psa, certFile: tls?.certFile },
     console: { url: consoleUrl, app: consoleApp, services: opened.console },
     storage,
     logger,
     async close() {
+      await deliveries.stop();
       await callbacks.stop();
       await consoleApp.close();
       await psaApp.close();

@@ -58,6 +58,8 @@ export const VERIFY_AFTER_MS = 20 * 60 * 60 * 1000;
  */
 export class ConfigTypeNotReadyError extends Error {
   override readonly name = 'ConfigTypeNotReadyError';
+  /** Nothing was sent: the write waits for the type (engine/types.ts EffectErrorFlags). */
+  readonly notSent = true;
 }
 
 /** The record itself is gone — not ConnectWise's "endpoint does not exist" (a wrong site or codebase). */

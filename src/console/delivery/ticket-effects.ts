@@ -195,7 +195,10 @@ async function targetTicket(
     return skip(`${what} skipped: the track has a newer ticket`, 'generation-changed');
   if (track.psaTicketId === null)
     // The create runs before on the same subject; no id means it failed and needs an admin's retry.
-    throw new Error(`track ${p.trackId} has no PSA ticket yet (its ticket.create did not complete)`);
+    throw Object.assign(
+      new Error(`track ${p.trackId} has no PSA ticket yet (its ticket.create did not complete)`),
+      { notSent: true },
+    );
   return { ticketId: track.psaTicketId };
 }
 

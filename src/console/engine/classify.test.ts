@@ -99,6 +99,16 @@ const cases: Array<[string, unknown, FailureClass]> = [
     { kind: 'retry', ambiguous: true, reason: 'unexpected error: x is undefined' },
   ],
   ['a thrown string', 'boom', { kind: 'retry', ambiguous: true, reason: 'unexpected error: boom' }],
+  [
+    "an effect's permanent error (bad payload)",
+    Object.assign(new Error('ticket.note item 4 has an invalid payload'), { permanent: true }),
+    { kind: 'permanent', reason: 'ticket.note item 4 has an invalid payload' },
+  ],
+  [
+    'an effect waiting for something, nothing sent',
+    Object.assign(new Error('waiting for the configuration type'), { notSent: true }),
+    { kind: 'retry', ambiguous: false, reason: 'waiting for the configuration type' },
+  ],
 ];
 
 describe('classifyFailure', () => {

@@ -1,7 +1,7 @@
 // How a failed delivery attempt is treated: retried later (and whether the PSA may already have
 // applied it), the integration's circuit opened (credentials or permissions), or failed for good.
 import { ConnectWiseError } from '../psa-client/types.js';
-import type { FailureClass } from './types.js';
+import type { EffectErrorFlags, FailureClass } from './types.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 25;
 
@@ -26,6 +26,9 @@ function cwWords(e: ConnectWiseError): string {
 function classifyOnce(error: unknown): FailureClass {
   if (!(error instanceof ConnectWiseError)) {
     const message = error instanceof Error ? error.message : String(error);
+    const flags = (typeof error === 'object' && error !== null ? error : {}) as EffectErrorFlags;
+    if (flags.permanent === true) return { kind: 'permanent', reason: message };
+    if (flags.notSent === true) return { kind: 'retry', ambiguous: false, reason: message };
     // Not the client's: a bug or a database hiccup inside the effect. Whether the PSA was reached is
     // unknown, so the next attempt looks for what may already exist.
     return { kind: 'retry', ambiguous: true, reason: `unexpected error: ${message}` };

@@ -89,6 +89,17 @@ export type Effect = (ctx: EffectContext) => Promise<EffectDone>;
 
 export type Effects = Readonly<Record<string, Effect>>;
 
+/**
+ * Flags an effect may set on the errors it throws (besides ConnectWiseError, which the engine reads
+ * itself): `permanent` — the same item would fail the same way (a bad payload); `notSent` — nothing
+ * was sent to the PSA, the item waits for something else (its type, its ticket) and is retried
+ * without being treated as ambiguous.
+ */
+export interface EffectErrorFlags {
+  permanent?: boolean;
+  notSent?: boolean;
+}
+
 /** How the engine treats a failed attempt. */
 export type FailureClass =
   /** Try again later; `ambiguous` when the PSA may have applied the write. */

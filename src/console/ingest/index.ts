@@ -1,5 +1,6 @@
 // Ingestion of files (CON-5 a, CON-6) composed on top of the console's services: built once per
 // ConsoleServices; the route table and the CLI reach it through `ingestion`.
+import { delivery } from '../delivery/index.js';
 import type { ConsoleServices } from '../service/services.js';
 import { IngestService } from './service.js';
 import { IngestStore } from './store.js';
@@ -10,7 +11,8 @@ export function ingestion(services: ConsoleServices): IngestService {
   let service = built.get(services);
   if (!service) {
     service = new IngestService(
-      new IngestStore(services.storage.db, services.storage.dialect),
+      // Each committed unit runs the ticket decisions in its transaction and wakes the delivery workers.
+      new IngestStore(services.storage.db, services.storage.dialect, delivery(services).commitHooks),
       services.store,
       services.clock,
     );
