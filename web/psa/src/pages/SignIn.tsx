@@ -1,0 +1,62 @@
+// Sign-in of a PSA member (member ID and password); the server answers with the session.
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { adminApi } from '../api.js';
+import { LanguageSwitch } from '../components/LanguageSwitch.js';
+import { ErrorMessage, Field } from '../components/ui.js';
+import type { Session } from '../session.js';
+
+export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const { t } = useTranslation();
+  const [identifier, setIdentifier] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      onSignedIn(await adminApi.post<Session>('/session', { identifier, password }));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" className="sign-in">
+      <div className="sign-in-top">
+        <span className="brand">{t('app.title')}</span>
+        <LanguageSwitch />
+      </div>
+      <form onSubmit={submit} aria-labelledby="sign-in-title">
+        <h1 id="sign-in-title">{t('signIn.title')}</h1>
+        <p className="muted">{t('signIn.intro')}</p>
+        <Field label={t('signIn.identifier')} required>
+          <input
+            name="identifier"
+            autoComplete="username"
+            required
+            maxLength={15}
+            value={identifier}
+            onChange={(e) => setIdentifier(e.target.value)}
+          />
+        </Field>
+        <Field label={t('signIn.password')} required>
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <ErrorMessage error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {t('signIn.submit')}
+        </button>
+      </form>
+    </main>
+  );
+}
