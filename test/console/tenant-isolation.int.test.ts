@@ -9,6 +9,7 @@
 // and, for every route: no session → 401; a change without, or with a wrong, x-csrf-token → 403; a
 // read-only user → 403 on 'admin' routes and 2xx on 'user' routes. B's data is unchanged at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delivery } from '../../src/console/delivery/index.js';
 import { CONSOLE_ROUTES, type ConsoleRoute } from '../../src/console/http/routes.js';
 import { ingestion } from '../../src/console/ingest/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
@@ -55,12 +56,14 @@ interface Ids {
   tokens: Record<string, number>;
   /** A source binding of each customer: customer id → binding id. */
   bindings: Record<number, number>;
+  /** Ticket rules by name. */
+  rules: Record<string, number>;
 }
 
 describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
   let psa: TestPsa;
-  const a: Ids = { provider: 0, users: {}, customers: {}, tokens: {}, bindings: {} };
-  const b: Ids = { provider: 0, users: {}, customers: {}, tokens: {}, bindings: {} };
+  const a: Ids = { provider: 0, users: {}, customers: {}, tokens: {}, bindings: {}, rules: {} };
+  const b: Ids = { provider: 0, users: {}, customers: {}, tokens: {}, bindings: {}, rules: {} };
   let aKey: TestKey;
   let bKey: TestKey;
   let admin: ConsoleSession;
@@ -96,6 +99,13 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       'PUT /api/v1/umbrella-api': {
         body: { enabled: true, apiKey: 'alpha-umbrella-key', apiSecret: 'alpha-umbrella-secret' },
       },
+      'POST /api/v1/ticket-rules': {
+        body: { name: 'Alpha phishing rule', settings: { categories: ['phishing'] } },
+      },
+      'PATCH /api/v1/ticket-rules/:id': { body: { settings: { threshold: 25 } } },
+      'PUT /api/v1/ticket-rules/:id/overrides/:customerId': { body: { threshold: 3 } },
+      'POST /api/v1/config-sync/run': { body: {} },
+      'POST /api/v1/activity/retry': { body: {} },
     };
     const sample = samples[key(r)];
     if (sample) return sample;
@@ -133,7 +143,9 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       .replace(
         ':bindingId',
         String(a.bindings[id] ?? b.bindings[id] ?? Object.values(a.bindings)[0] ?? MISSING_ID),
-      );
+      )
+      // A customer of A (a rule of B, or a missing rule, answers 404 before the customer is read).
+      .replace(':customerId', String(a.customers[A.customers[0]]));
   /** The kind of record an :id names, from the segment before it (users, customers). */
   const idOf = (r: ConsoleRoute, ids: Ids, which: 'own' | 'any', strict = true): number => {
     const segments = r.path.split('/');
@@ -142,6 +154,7 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
     if (kind === 'customers')
       return which === 'own' ? ids.customers[A.customers[2]]! : Object.values(ids.customers)[0]!;
     if (kind === 'ingest-tokens') return Object.values(ids.tokens)[0]!;
+    if (kind === 'ticket-rules') return Object.values(ids.rules)[0]!;
     if (!strict) return MISSING_ID;
     throw new Error(`teach this test which ids ${key(r)} takes (and give A and B some)`);
   };
@@ -158,6 +171,8 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       ingestTokens: await remoteSources(psa.running.console.services).tokens.list(providerId),
       bindings: await ingestion(psa.running.console.services).store.listBindings(providerId),
       umbrellaApi: await remoteSources(psa.running.console.services).umbrella.get(providerId),
+      ticketRules: await delivery(psa.running.console.services).rules.listRules(providerId),
+      ticketOverrides: await delivery(psa.running.console.services).rules.listOverrides(providerId),
     });
   };
 
@@ -225,6 +240,17 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         );
         ids.bindings[customerId] = binding.id;
       }
+      // The default ticket rule, and an override of it for the first customer.
+      const rules = delivery(psa.running.console.services).rules;
+      const [rule] = await rules.listRules(ids.provider);
+      ids.rules[rule!.name] = rule!.id;
+      await rules.setOverride(
+        ids.provider,
+        rule!.id,
+        ids.customers[t.customers[0]]!,
+        { threshold: 4 },
+        t.actor,
+      );
     };
     aKey = await psa.apiMemberWithKey('umb-alpha', ARTICLE_ROLE);
     bKey = await psa.apiMemberWithKey('umb-bravo', ARTICLE_ROLE);
@@ -341,7 +367,14 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         // Every id of B, of that kind.
         const segments = r.path.split('/');
         const kind = segments[segments.indexOf(':id') - 1];
-        const all = kind === 'users' ? b.users : kind === 'ingest-tokens' ? b.tokens : b.customers;
+        const all =
+          kind === 'users'
+            ? b.users
+            : kind === 'ingest-tokens'
+              ? b.tokens
+              : kind === 'ticket-rules'
+                ? b.rules
+                : b.customers;
         for (const id of Object.values(all)) {
           const res = await call(psa, admin, r.method, pathWith(r, id), sampleBody(r));
           expect(res.status, `${key(r)} with ${id}`).toBe(404);
@@ -421,8 +454,11 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
     });
     for (const r of SESSION_ROUTES) {
       it(`${key(r)} (${r.access})`, async () => {
-        const path = r.path.includes(':id') ? pathWith(r, a.customers[A.customers[0]]!) : r.path;
-        if (r.path.includes(':id') && !r.path.startsWith('/api/v1/customers/'))
+        const ruleRoute = r.path.startsWith('/api/v1/ticket-rules/');
+        const path = r.path.includes(':id')
+          ? pathWith(r, ruleRoute ? Object.values(a.rules)[0]! : a.customers[A.customers[0]]!)
+          : r.path;
+        if (r.path.includes(':id') && !r.path.startsWith('/api/v1/customers/') && !ruleRoute)
           expect(r.access, `${key(r)}: give the reader an id of this kind`).toBe('admin');
         const session = key(r) === SIGN_OUT ? readerToSignOut : reader;
         const res = await call(

@@ -10,10 +10,12 @@ import { dailyAt, every, Scheduler } from '../engine/scheduler.js';
 import type { Effects } from '../engine/types.js';
 import { DeliveryWorker } from '../engine/worker.js';
 import type { CommitHooks } from '../ingest/store.js';
+import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 import { ActivityService } from './activity.js';
 import { ConfigSyncService } from './config-sync.js';
 import { configSyncEffects } from './config-sync-effects.js';
+import { readTypeState } from './config-sync-state.js';
 import { TicketDecider } from './ticket-decisions.js';
 import { ticketEffects } from './ticket-effects.js';
 import { autoCloseQuiet } from './ticket-quiet.js';
@@ -37,12 +39,54 @@ export interface Delivery {
   wake(): void;
   /** Failed writes of the provider (or one customer) back to pending; returns how many. */
   retry(providerId: number, customerId?: number): Promise<number>;
+  /** Tracked tickets of the provider, newest first. */
+  tracks(
+    providerId: number,
+    query: { customerId?: number | undefined; state?: string | undefined },
+  ): Promise<TrackView[]>;
+  /** The configuration type's state and each customer's last sync. */
+  configSyncStatus(providerId: number): Promise<ConfigSyncStatus>;
   /** Providers whose PSA integration is enabled. */
   enabledProviders(): Promise<number[]>;
   /** Starts this process's workers and the schedules (idempotent). */
   start(): void;
   stop(): Promise<void>;
 }
+
+export interface TrackView {
+  id: number;
+  ruleId: number;
+  customerId: number;
+  customerName: string;
+  identity: string;
+  identityType: string;
+  state: string;
+  generation: number;
+  psaTicketId: number | null;
+  openedWindow: string | null;
+  lastWindow: string | null;
+  lastCount: number;
+  closedAt: string | null;
+  reason: string | null;
+  updatedAt: string;
+}
+
+export interface ConfigSyncStatus {
+  typeName: string;
+  psaTypeId: number | null;
+  ensuredAt: string | null;
+  customers: Array<{
+    customerId: number;
+    name: string;
+    mappingState: string;
+    psaConfigurationId: number | null;
+    lastSyncedAt: string | null;
+    lastError: string | null;
+    lastErrorAt: string | null;
+  }>;
+}
+
+const TRACK_STATES = new Set(['none', 'open', 'closed', 'silenced']);
 
 const built = new WeakMap<ConsoleServices, Delivery>();
 
@@ -121,6 +165,72 @@ export function delivery(services: ConsoleServices): Delivery {
       for (const id of ids) if (await outbox.retry(providerId, id, clock.now().getTime())) n++;
       if (n > 0) wake();
       return n;
+    },
+    async tracks(providerId, query) {
+      if (query.state !== undefined && !TRACK_STATES.has(query.state))
+        throw new ConsoleError('invalid', `state must be one of ${[...TRACK_STATES].join(', ')}`);
+      let q = db
+        .selectFrom('con_ticket_track as t')
+        .innerJoin('con_customer as c', (j) =>
+          j.onRef('c.id', '=', 't.customer_id').onRef('c.provider_id', '=', 't.provider_id'),
+        )
+        .selectAll('t')
+        .select('c.name as customer_name')
+        .where('t.provider_id', '=', providerId);
+      if (query.customerId !== undefined) q = q.where('t.customer_id', '=', query.customerId);
+      if (query.state !== undefined) q = q.where('t.state', '=', query.state);
+      const rows = await q.orderBy('t.updated_at', 'desc').orderBy('t.id', 'desc').limit(1000).execute();
+      return rows.map((r) => ({
+        id: Number(r.id),
+        ruleId: Number(r.rule_id),
+        customerId: Number(r.customer_id),
+        customerName: r.customer_name,
+        identity: r.identity,
+        identityType: r.identity_type,
+        state: r.state,
+        generation: Number(r.generation),
+        psaTicketId: r.psa_ticket_id === null ? null : Number(r.psa_ticket_id),
+        openedWindow: r.opened_window,
+        lastWindow: r.last_window,
+        lastCount: Number(r.last_count),
+        closedAt: r.closed_at,
+        reason: r.reason,
+        updatedAt: r.updated_at,
+      }));
+    },
+    async configSyncStatus(providerId) {
+      const type = await readTypeState(db, providerId);
+      const rows = await db
+        .selectFrom('con_customer as c')
+        .leftJoin('con_config_sync as s', (j) =>
+          j.onRef('s.customer_id', '=', 'c.id').onRef('s.provider_id', '=', 'c.provider_id'),
+        )
+        .select([
+          'c.id',
+          'c.name',
+          'c.mapping_state',
+          's.psa_configuration_id',
+          's.last_synced_at',
+          's.last_error',
+          's.last_error_at',
+        ])
+        .where('c.provider_id', '=', providerId)
+        .orderBy('c.name')
+        .execute();
+      return {
+        typeName: type?.typeName ?? (await configSync.typeNameFor(providerId)),
+        psaTypeId: type?.typeId ?? null,
+        ensuredAt: type?.ensuredAt ?? null,
+        customers: rows.map((r) => ({
+          customerId: Number(r.id),
+          name: r.name,
+          mappingState: r.mapping_state,
+          psaConfigurationId: r.psa_configuration_id == null ? null : Number(r.psa_configuration_id),
+          lastSyncedAt: r.last_synced_at ?? null,
+          lastError: r.last_error ?? null,
+          lastErrorAt: r.last_error_at ?? null,
+        })),
+      };
     },
     enabledProviders,
     start() {

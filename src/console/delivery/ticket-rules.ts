@@ -2,10 +2,12 @@
 // of console/ticketing, every change in the admin audit log. A provider without rules gets
 // Umbrella's default rule the first time its rules are read.
 import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
 import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import { type Database, decodeJson } from '../../platform/db-types.js';
 import { DEFAULT_WINDOW_MINUTES } from '../aggregate/windows.js';
+import { parse } from '../service/accounts.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleStore, Db } from '../store/console-store.js';
 import {
@@ -16,6 +18,7 @@ import {
   TicketRuleError,
   type TicketRuleOverride,
   type TicketRuleSettings,
+  ticketRuleOverrideObject,
 } from '../ticketing/index.js';
 
 export const DEFAULT_RULE_NAME = 'Command-and-control activity';
@@ -41,24 +44,16 @@ function invalid(e: unknown, what: string): never {
   throw e;
 }
 
-function ruleInput(input: unknown): { name?: unknown; enabled?: unknown; settings?: unknown } {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw new ConsoleError('invalid', 'A ticket rule must be a JSON object with name, enabled and settings.');
-  const extra = Object.keys(input).filter((k) => !['name', 'enabled', 'settings'].includes(k));
-  if (extra.length > 0)
-    throw new ConsoleError('invalid', `Unknown ticket rule field(s): ${extra.join(', ')}.`, [
-      ...extra.map((k) => ({ path: k, message: 'unknown field' })),
-    ]);
-  return input as { name?: unknown; enabled?: unknown; settings?: unknown };
-}
-
-function ruleName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 100)
-    throw new ConsoleError('invalid', 'A ticket rule needs a name of 1 to 100 characters.', [
-      { path: 'name', message: '1 to 100 characters' },
-    ]);
-  return name.trim();
-}
+/** Bodies of the rule routes; the service validates with these same schemas. */
+export const ruleCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    enabled: z.boolean().optional(),
+    settings: ticketRuleOverrideObject(AGGREGATION_WINDOW_MINUTES).optional(),
+  })
+  .strict();
+export const ruleUpdateSchema = ruleCreateSchema.partial().strict();
+export const ruleOverrideSchema = ticketRuleOverrideObject(AGGREGATION_WINDOW_MINUTES);
 
 export class TicketRuleService {
   constructor(
@@ -116,12 +111,12 @@ export class TicketRuleService {
   }
 
   async createRule(providerId: number, input: unknown, actor: string): Promise<TicketRule> {
-    const body = ruleInput(input);
-    const name = ruleName(body.name);
+    const body = parse(ruleCreateSchema, input, 'ticket rule');
+    const name = body.name;
     let settings: TicketRuleSettings;
     try {
       settings = parseRuleSettings(
-        { ...DEFAULT_RULE_SETTINGS, ...(body.settings as object) },
+        { ...DEFAULT_RULE_SETTINGS, ...body.settings },
         AGGREGATION_WINDOW_MINUTES,
       );
     } catch (e) {
@@ -154,18 +149,11 @@ export class TicketRuleService {
   /** Replaces the settings given (others keep their value); name and enabled optional. */
   async updateRule(providerId: number, ruleId: number, input: unknown, actor: string): Promise<TicketRule> {
     const current = await this.getRule(providerId, ruleId);
-    const body = ruleInput(input);
-    const name = body.name === undefined ? current.name : ruleName(body.name);
-    if (body.enabled !== undefined && typeof body.enabled !== 'boolean')
-      throw new ConsoleError('invalid', 'enabled must be true or false.', [
-        { path: 'enabled', message: 'true or false' },
-      ]);
+    const body = parse(ruleUpdateSchema, input, 'ticket rule');
+    const name = body.name ?? current.name;
     let settings: TicketRuleSettings;
     try {
-      settings = parseRuleSettings(
-        { ...current.settings, ...((body.settings as object | undefined) ?? {}) },
-        AGGREGATION_WINDOW_MINUTES,
-      );
+      settings = parseRuleSettings({ ...current.settings, ...body.settings }, AGGREGATION_WINDOW_MINUTES);
     } catch (e) {
       invalid(e, 'The ticket rule');
     }
@@ -181,7 +169,7 @@ export class TicketRuleService {
       .where('provider_id', '=', providerId)
       .where('id', '=', ruleId)
       .execute();
-    const changed = Object.keys((body.settings as object | undefined) ?? {});
+    const changed = Object.keys(body.settings ?? {});
     await this.store.audit({
       providerId,
       at,
@@ -255,6 +243,7 @@ export class TicketRuleService {
       });
       return null;
     }
+    parse(ruleOverrideSchema, input, 'ticket rule override');
     let settings: TicketRuleOverride;
     try {
       settings = parseRuleOverride(input, AGGREGATION_WINDOW_MINUTES);

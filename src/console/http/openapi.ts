@@ -11,7 +11,7 @@ export function consoleOpenApi(version: string): Record<string, unknown> {
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'integer', minimum: 1 },
+      schema: m[1] === 'token' ? { type: 'string' } : { type: 'integer', minimum: 1 },
     }));
     paths[path] ??= {};
     paths[path][r.method.toLowerCase()] = operation(r, params);

@@ -91,7 +91,7 @@ const psaRefSchema: z.ZodType<PsaRef, z.ZodTypeDef, unknown> = z
     id: z
       .number({ invalid_type_error: 'must be a number (the PSA record id)' })
       .int('must be a whole number')
-      .positive('must be a positive record id'),
+      .min(1, 'must be a positive record id'),
     name: z.string().max(PSA_NAME_MAX_LENGTH, `must be at most ${PSA_NAME_MAX_LENGTH} characters`).optional(),
   })
   .strict()
@@ -186,17 +186,18 @@ export function ticketRuleSettingsSchema(
 }
 
 /** A customer override: any subset of the settings (null clears a PSA reference), unknown keys refused. */
+/** The override as a plain object schema (every setting optional, unknown keys refused), e.g. for API documents. */
+export function ticketRuleOverrideObject(aggregationWindowMinutes: number) {
+  return z.object(settingShape(aggregationWindowMinutes)).partial().strict();
+}
+
 export function ticketRuleOverrideSchema(
   aggregationWindowMinutes: number,
 ): z.ZodType<TicketRuleOverride, z.ZodTypeDef, unknown> {
-  return z
-    .object(settingShape(aggregationWindowMinutes))
-    .partial()
-    .strict()
-    .transform(
-      (override) =>
-        Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined)) as TicketRuleOverride,
-    );
+  return ticketRuleOverrideObject(aggregationWindowMinutes).transform(
+    (override) =>
+      Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined)) as TicketRuleOverride,
+  );
 }
 
 function issuesOf(error: z.ZodError): TicketRuleIssue[] {
