@@ -50,6 +50,8 @@ function num(v: number | null, unit = ''): string {
   const abs = Math.abs(v);
   let text: string;
   if (abs >= 1000) text = Math.round(v).toLocaleString('en-US');
+  // Ratios far below one (a latency against an hours-long cadence) would print as 0.000.
+  else if (abs > 0 && abs < 0.001) text = v.toExponential(1);
   else if (Number.isInteger(v)) text = String(v);
   else if (abs >= 10) text = v.toFixed(1);
   else text = v.toFixed(abs >= 1 ? 2 : 3);
