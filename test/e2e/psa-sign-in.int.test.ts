@@ -2,6 +2,7 @@
 // session or a key; the cookie's attributes; only the token's digest stored; CSRF on changes;
 // lock-out with back-off; a read-only member cannot change a role; sign-out ends the session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { sha256Hex } from '../../src/platform/crypto.js';
 import { ADMIN_ENDPOINTS, ADMIN_PREFIX } from '../../src/psa/http/admin-api.js';
@@ -189,5 +190,27 @@ describe.each(databaseKinds)('PSA member sign-in (%s)', (db) => {
     const res = await call('/admin/api/v1/session', { method: 'POST', body: { identifier: 'admin' } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: Array<{ field: string }> }).errors[0]?.field).toBe('password');
+  });
+
+  it('sets a password with `parasol psa member password` (scrypt), which then signs in', async () => {
+    const out: string[] = [];
+    const io = {
+      out: (line: string) => out.push(line),
+      err: (line: string) => out.push(line),
+      env: {
+        PARASOL_DATA_DIR: psa.dataDir,
+        LOG_LEVEL: 'warn',
+        ...(psa.databaseUrl ? { DATABASE_URL: psa.databaseUrl } : {}),
+      },
+      readStdin: async () => 'a brand new passphrase',
+    };
+    expect(await runCli(['psa', 'member', 'password', 'viewer'], io)).toBe(0);
+    expect(out.join('\n')).toContain('password set for viewer');
+    const stored = await psa.running.psa.services.security.findMember('viewer');
+    expect(stored?.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    await signIn(psa, 'viewer', 'a brand new passphrase');
+    expect(
+      await runCli(['psa', 'member', 'password', 'umbrella-none'], { ...io, readStdin: async () => 'x' }),
+    ).not.toBe(0);
   });
 });
