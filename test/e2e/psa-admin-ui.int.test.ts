@@ -44,7 +44,7 @@ async function newPage(psa: TestPsa, options: { locale?: string; width?: number;
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(20_000); // generous: CI machines are shared
   return { context, page, base: psa.origin };
 }
 
@@ -200,7 +200,8 @@ describe('with the demo data', () => {
   afterAll(async () => psa?.close());
 
   it('shows the first screen of the flow in each of the six languages, from the browser or the switch', async () => {
-    for (const lang of LANGUAGES) {
+    // Languages side by side: one browser, a context (its own browser language) each.
+    const firstScreen = async (lang: (typeof LANGUAGES)[number]) => {
       const { page, context, base } = await newPage(psa, { locale: lang });
       await signedInContext(psa, context, 'admin', PASSWORD);
       await page.goto(`${base}/#/system/security-roles`);
@@ -213,7 +214,8 @@ describe('with the demo data', () => {
       await page.getByRole('heading', { name: `${t.roles!.title!}: Umbrella` }).waitFor();
       await page.screenshot({ path: screenshotPath(`security-role-umbrella-${lang}`) });
       await context.close();
-    }
+    };
+    await Promise.all(LANGUAGES.map(firstScreen));
     // The switch wins over the browser's language and is remembered.
     const { page, context, base } = await newPage(psa, { locale: 'en-US' });
     await signedInContext(psa, context, 'admin', PASSWORD);
@@ -261,6 +263,14 @@ describe('with the demo data', () => {
     const grid = page.getByLabel('Service Desk → Service Tickets: Delete Level', { exact: true });
     expect(await grid.isDisabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Save and close' }).count()).toBe(0);
+    // The customize dialog opens from the keyboard, offers no change, and Escape closes it.
+    await page.getByRole('button', { name: 'Customize System → Table Setup' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Update Security' });
+    expect(await dialog.getByRole('button', { name: 'Allow all items', exact: true }).isDisabled()).toBe(true);
+    expect(await dialog.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
     // Even a hand-made request with the session and its CSRF token is refused.
     const status = await page.evaluate(async () => {
       const s = (await (await fetch('/admin/api/v1/session')).json()) as { csrfToken: string };

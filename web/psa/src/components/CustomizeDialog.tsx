@@ -26,9 +26,12 @@ export function CustomizeDialog({ title, items, allowed, readOnly, onSave, onCan
   const disallowList = useRef<HTMLSelectElement>(null);
   const [allow, setAllow] = useState<string[]>(allowed);
 
+  // Modal: focus moves into the dialog, Escape cancels, and focus goes back to "(customize)" after.
   useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
     const d = dialog.current;
     if (d && !d.open) d.showModal();
+    return () => opener?.focus();
   }, []);
 
   // Items allowed earlier that the PSA no longer lists stay visible, so nothing is dropped unseen.
