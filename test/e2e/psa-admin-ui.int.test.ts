@@ -267,7 +267,8 @@ describe('with the demo data', () => {
     await page.getByRole('button', { name: 'Customize System → Table Setup' }).focus();
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Update Security' });
-    expect(await dialog.getByRole('button', { name: 'Allow all items', exact: true }).isDisabled()).toBe(true);
+    const allowAll = dialog.getByRole('button', { name: 'Allow all items', exact: true });
+    expect(await allowAll.isDisabled()).toBe(true);
     expect(await dialog.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
