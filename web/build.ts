@@ -36,7 +36,7 @@ export function sourcesDigest(): string {
 
 export async function buildWeb(
   options: { force?: boolean; quiet?: boolean } = {},
-): Promise<'built' | 'up to date'> {
+): Promise<'built' | 'up to date' | 'skipped'> {
   const digest = sourcesDigest();
   if (
     !options.force &&
@@ -45,8 +45,16 @@ export async function buildWeb(
     existsSync(path.join(OUT, 'index.html'))
   )
     return 'up to date';
-  const { build } = await import('vite');
-  await build({
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch (e) {
+    // An install without devDependencies has no Vite: keep whatever bundle there is, and say so.
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    console.warn('PSA admin UI: Vite is not installed (npm install without devDependencies?): not rebuilt.');
+    return 'skipped';
+  }
+  await vite.build({
     configFile: path.join(WEB, 'psa', 'vite.config.ts'),
     logLevel: options.quiet ? 'error' : 'warn',
   });

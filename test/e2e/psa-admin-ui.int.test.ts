@@ -72,6 +72,12 @@ const fnPath = (fnId: string) => {
 
 afterAll(async () => closeBrowser());
 
+/** The page is no wider than the window: wide tables scroll inside their own box. */
+async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+  expect(overflow).toBeLessThanOrEqual(0);
+}
+
 /** Polls a condition of the page (a controlled input fills in after its data arrives). */
 async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -100,6 +106,7 @@ describe('the article, steps 1–4, by clicking from a fresh start', () => {
     await page.getByLabel('Role ID').fill('Umbrella');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('heading', { name: 'Security Roles: Umbrella' }).waitFor();
+    await expectNoHorizontalOverflow(page);
 
     // 4. The modules: exactly the article's levels …
     for (const [fnId, levels] of Object.entries(ARTICLE_ROLE.levels)) {
@@ -326,9 +333,13 @@ describe('with the demo data', () => {
     await page.getByRole('cell', { name: 'Acme Corporation' }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Globex' }).click();
     await page.getByRole('heading', { name: 'Globex Industries' }).waitFor();
-    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
-    expect(overflow).toBeLessThanOrEqual(0);
+    await expectNoHorizontalOverflow(page);
     await page.screenshot({ path: screenshotPath('companies-phone'), fullPage: true });
+    await page.goto(`${base}/#/system/security-roles`);
+    await page.getByRole('link', { name: 'Umbrella', exact: true }).click();
+    await page.getByLabel('Service Desk → Service Tickets: Add Level', { exact: true }).waitFor();
+    await expectNoHorizontalOverflow(page);
+    await page.screenshot({ path: screenshotPath('security-role-phone') });
 
     await page.goto(`${base}/#/companies/configurations`);
     await page.getByRole('link', { name: 'ACME-LAPTOP-7' }).click();
