@@ -130,6 +130,8 @@ describe('the article, steps 1–4, by clicking from a fresh start', () => {
       await dialog.getByLabel('Allow Access to these', { exact: true }).locator('option').allTextContents(),
     ).toEqual(labels);
     await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('You have successfully updated this record.').waitFor();
     // 5. Save and close.
     await page.getByRole('button', { name: 'Save and close' }).click();
     await page.getByRole('link', { name: 'Umbrella' }).waitFor();

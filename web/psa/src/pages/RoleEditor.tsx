@@ -84,11 +84,10 @@ export function RoleEditor({ id }: { id: number }) {
     setError(undefined);
     setSaved(undefined);
     try {
-      const updated = await adminApi.put<Role>(`/roles/${id}`, changes(role, draft));
+      await adminApi.put<Role>(`/roles/${id}`, changes(role, draft));
       if (close) return navigate('system', 'security-roles');
       setSaved(t('common.savedRecord'));
-      setDraft(draftOf(updated));
-      loaded.reload();
+      loaded.reload(); // the saved role becomes the new baseline of `changes`
     } catch (err) {
       setError(err);
     }
