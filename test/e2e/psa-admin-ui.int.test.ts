@@ -264,6 +264,12 @@ describe('with the demo data', () => {
     expect(answers.every((s) => s === 401)).toBe(true);
 
     await page.goto(`${base}/#/system/security-roles`);
+    await page.getByLabel('Member ID').fill('viewer');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('The member ID or password is incorrect.').waitFor();
+    await page.getByLabel('Member ID').fill('');
+    await page.getByLabel('Password').fill('');
     await signInByKeyboard(page, 'viewer', 'viewer password 1');
     await page.getByRole('heading', { name: 'Security Roles' }).waitFor();
     expect(await page.getByRole('link', { name: 'New security role' }).count()).toBe(0);

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly issues: Issue[] = [],
+    /** Seconds from Retry-After (a lock-out or a rate limit). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -41,7 +43,13 @@ async function request<T>(method: Method, url: string, body?: unknown): Promise<
   const data = (await res.json().catch(() => null)) as { message?: string; errors?: Issue[] | null } | null;
   if (!res.ok) {
     if (res.status === 401 && !url.endsWith('/session')) onSignedOut();
-    throw new ApiError(res.status, data?.message ?? res.statusText, data?.errors ?? []);
+    const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+    throw new ApiError(
+      res.status,
+      data?.message ?? res.statusText,
+      data?.errors ?? [],
+      Number.isFinite(retryAfter) ? retryAfter : undefined,
+    );
   }
   return data as T;
 }

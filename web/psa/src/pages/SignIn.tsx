@@ -1,7 +1,7 @@
 // Sign-in of a PSA member (member ID and password); the server answers with the session.
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { adminApi } from '../api.js';
+import { ApiError, adminApi } from '../api.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import { ErrorMessage, Field } from '../components/ui.js';
 import type { Session } from '../session.js';
@@ -19,7 +19,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
     try {
       onSignedIn(await adminApi.post<Session>('/session', { identifier, password }));
     } catch (err) {
-      setError(err);
+      // The two answers a person can act on, in their language; anything else as the server said it.
+      if (err instanceof ApiError && err.status === 401) setError(t('signIn.wrong'));
+      else if (err instanceof ApiError && err.status === 429)
+        setError(t('signIn.locked', { seconds: err.retryAfter ?? 60 }));
+      else setError(err);
       setBusy(false);
     }
   };
@@ -52,7 +56,13 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
             onChange={(e) => setPassword(e.target.value)}
           />
         </Field>
-        <ErrorMessage error={error} />
+        {typeof error === 'string' ? (
+          <p className="message error" role="alert">
+            {error}
+          </p>
+        ) : (
+          <ErrorMessage error={error} />
+        )}
         <button type="submit" className="primary" disabled={busy}>
           {t('signIn.submit')}
         </button>
