@@ -8,6 +8,7 @@ import type { ConsoleServices } from '../console/service/services.js';
 import { remoteSources } from '../console/sources-remote/index.js';
 import { type Keyring, saveKeyring } from '../platform/keyring.js';
 import { out, providerId, withConsole } from './console-support.js';
+import { registerDeliveryCommands } from './delivery-commands.js';
 import type { CliIo } from './io.js';
 
 const ACTOR = 'cli';
@@ -19,6 +20,7 @@ function num(raw: string, what: string): number {
 
 export function registerConsoleCommands(program: Command, io: CliIo): void {
   const con = program.command('console').description('administer the security console');
+  registerDeliveryCommands(con, io);
 
   const provider = con.command('provider').description('provider accounts (MSP or MSSP)');
   provider

@@ -53,6 +53,8 @@ export const configSchema = z.object({
       psaWritesPerMinute: z.coerce.number().int().min(0).default(600),
       /** Delivery workers in this process (X-2: `--role api` runs none). */
       deliveryWorkers: z.coerce.number().int().min(0).max(64).default(1),
+      /** Whether this process takes part in the cluster-wide schedules (daily sync, ticket polling). */
+      schedules: booleanFromEnv.default(true),
     })
     .default({}),
   /** Master keys for secrets at rest (`current=id;id=<base64>` or one base64 key); else a key file. */
@@ -97,6 +99,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.CONSOLE_TICKET_POLL_MINUTES) consoleEnv.ticketPollMinutes = env.CONSOLE_TICKET_POLL_MINUTES;
   if (env.CONSOLE_PSA_WRITES_PER_MINUTE) consoleEnv.psaWritesPerMinute = env.CONSOLE_PSA_WRITES_PER_MINUTE;
   if (env.CONSOLE_DELIVERY_WORKERS) consoleEnv.deliveryWorkers = env.CONSOLE_DELIVERY_WORKERS;
+  if (env.CONSOLE_SCHEDULES) consoleEnv.schedules = env.CONSOLE_SCHEDULES;
   if (Object.keys(consoleEnv).length > 0) out.console = consoleEnv;
   return out;
 }

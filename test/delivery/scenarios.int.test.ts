@@ -95,7 +95,7 @@ describe.each(databaseKinds)('ticketing scenarios against the built-in PSA on %s
   }
 
   beforeAll(async () => {
-    psa = await startTestPsa({ db, logLevel: 'warn' });
+    psa = await startTestPsa({ db, logLevel: 'warn', delivery: true });
     admin = await psa.adminKey();
     integrationKey = await psa.apiMemberWithKey('UmbrellaApi', ARTICLE_ROLE);
     const s = services();

@@ -59,6 +59,11 @@ export async function startTestPsa(
     demo?: boolean;
     clock?: Clock;
     rateLimitPerMinute?: number;
+    /**
+     * Run the console's delivery workers and schedules in the server (default: no — tests that
+     * drive the engine themselves, often on a manual clock, must be the only ones delivering).
+     */
+    delivery?: boolean;
     /** Level of the captured server log; 'info' (default) keeps every request line for `logs()`. */
     logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   } = {},
@@ -85,7 +90,12 @@ export async function startTestPsa(
       ...(databaseUrl ? { databaseUrl } : {}),
       logLevel,
       psa: { host: '127.0.0.1', port: 0, rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000 },
-      console: { host: '127.0.0.1', port: 0 },
+      console: {
+        host: '127.0.0.1',
+        port: 0,
+        deliveryWorkers: options.delivery ? 1 : 0,
+        schedules: options.delivery ?? false,
+      },
     },
   );
   const logger = createLogger(logLevel, sink);

@@ -201,13 +201,23 @@ const ensureType: Effect = async (ctx) => {
   const at = iso(ctx.now);
   return {
     result: { typeId, questionsCreated: created, questionsFixed: fixed },
-    apply: (trx) =>
-      writeTypeState(
+    apply: async (trx) => {
+      await writeTypeState(
         trx,
         providerId,
         { typeName: p.typeName, typeId, version: questionSetVersion(p.typeName), ids, ensuredAt: at },
         at,
-      ),
+      );
+      // The configuration writes queued behind the type (ENSURE_HEAD_START_MS) may run now.
+      await trx
+        .updateTable('con_outbox')
+        .set({ not_before: at })
+        .where('provider_id', '=', providerId)
+        .where('kind', '=', CONFIG_UPSERT)
+        .where('state', '=', 'pending')
+        .where('not_before', '>', at)
+        .execute();
+    },
   };
 };
 

@@ -236,6 +236,8 @@ export function delivery(services: ConsoleServices): Delivery {
     start() {
       if (started) return;
       started = true;
+      for (const w of workers) w.start();
+      if (!config.console.schedules) return;
       scheduler.register({
         name: 'config-sync',
         next: dailyAt(config.console.configSyncAt),
@@ -258,7 +260,6 @@ export function delivery(services: ConsoleServices): Delivery {
       if (publicUrl)
         void eachProvider('callback registration', (p) => ticketStatus.ensureCallback(p, publicUrl));
       scheduler.start();
-      for (const w of workers) w.start();
     },
     async stop() {
       if (!started) return;
