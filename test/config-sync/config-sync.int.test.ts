@@ -13,10 +13,7 @@ import {
   STATUS_NEVER,
   STATUS_SILENT,
 } from '../../src/console/config-sync/index.js';
-import {
-  ConfigSyncService,
-  REASON_UNMAPPED,
-} from '../../src/console/delivery/config-sync.js';
+import { ConfigSyncService, REASON_UNMAPPED } from '../../src/console/delivery/config-sync.js';
 import { CONFIG_UPSERT, configSubject } from '../../src/console/delivery/config-sync-state.js';
 import { cwDate } from '../../src/platform/clock.js';
 import { databaseKinds } from '../support/databases.js';
