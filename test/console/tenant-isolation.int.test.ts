@@ -105,6 +105,9 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       'PATCH /api/v1/ticket-rules/:id': { body: { settings: { threshold: 25 } } },
       'PUT /api/v1/ticket-rules/:id/overrides/:customerId': { body: { threshold: 3 } },
       'POST /api/v1/config-sync/run': { body: {} },
+      'POST /api/v1/ticket-rules/simulate': {
+        body: { settings: { threshold: 5 }, from: '2026-01-01', to: '2026-01-31' },
+      },
       'POST /api/v1/activity/retry': { body: {} },
     };
     const sample = samples[key(r)];

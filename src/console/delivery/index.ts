@@ -20,6 +20,7 @@ import { TicketDecider } from './ticket-decisions.js';
 import { ticketEffects } from './ticket-effects.js';
 import { autoCloseQuiet } from './ticket-quiet.js';
 import { TicketRuleService } from './ticket-rules.js';
+import { TicketSimulator } from './ticket-simulator.js';
 import { TicketStatusService } from './ticket-status.js';
 
 export const DELIVERY_EFFECTS: Effects = { ...ticketEffects, ...configSyncEffects };
@@ -31,6 +32,7 @@ export interface Delivery {
   decider: TicketDecider;
   configSync: ConfigSyncService;
   ticketStatus: TicketStatusService;
+  simulator: TicketSimulator;
   activity: ActivityService;
   workers: DeliveryWorker[];
   scheduler: Scheduler;
@@ -149,6 +151,7 @@ export function delivery(services: ConsoleServices): Delivery {
     decider,
     configSync,
     ticketStatus,
+    simulator: new TicketSimulator(db, clock, rules),
     activity: new ActivityService(db),
     workers,
     scheduler,

@@ -55,6 +55,41 @@ export interface DecisionSummary {
   enqueued: number;
 }
 
+/** The track row as upsertTrack left it, kept for the batch's next window (only its lifecycle columns are read). */
+function rowAfter(
+  row: TrackRow | undefined,
+  id: number,
+  key: Key,
+  next: TrackSnapshot | undefined,
+  reason: string | null,
+  newTicket: boolean,
+): TrackRow {
+  const cols = next
+    ? columnsOf(next)
+    : {
+        state: 'none',
+        generation: 0,
+        opened_window: null,
+        last_window: null,
+        last_count: 0,
+        quiet_windows: 0,
+        silenced_until: null,
+      };
+  return {
+    id,
+    provider_id: row?.provider_id ?? 0,
+    rule_id: row?.rule_id ?? 0,
+    customer_id: key.customerId,
+    identity: key.identity,
+    identity_type: key.identityType,
+    closed_at: row?.closed_at ?? null,
+    updated_at: row?.updated_at ?? '',
+    ...cols,
+    psa_ticket_id: newTicket ? null : (row?.psa_ticket_id ?? null),
+    reason,
+  };
+}
+
 export class TicketDecider {
   constructor(
     private readonly db: Kysely<Database>,
@@ -130,7 +165,8 @@ export class TicketDecider {
     keys.sort((a, b) => (keyText(a) < keyText(b) ? -1 : 1));
     for (const key of keys) {
       const count = counts.get(keyText(key)) ?? 0;
-      const row = tracks.get(`${key.identity}\u0000${key.identityType}`);
+      const trackKey = `${key.identity}\u0000${key.identityType}`;
+      const row = tracks.get(trackKey);
       const before: TrackSnapshot | undefined = row ? snapshotOf(row) : undefined;
       const decision = decide(before, { windowStart: key.windowStart, count, now: nowMs }, settings);
       if (decision.intents.length === 0 && decision.next === before) continue;
@@ -140,7 +176,18 @@ export class TicketDecider {
       if (blocker) {
         // Nothing is raised for this customer now (unmapped, integration off): the reason is kept on
         // the track, visible in the customer's health, and the next activity decides again.
-        await this.upsertTrack(trx, providerId, rule.id, customerId, key, row, before, blocker, nowMs);
+        const id = await this.upsertTrack(
+          trx,
+          providerId,
+          rule.id,
+          customerId,
+          key,
+          row,
+          before,
+          blocker,
+          nowMs,
+        );
+        tracks.set(trackKey, rowAfter(row, id, key, before, blocker, false));
         continue;
       }
       const trackId = await this.upsertTrack(
@@ -154,6 +201,18 @@ export class TicketDecider {
         decision.reason ?? null,
         nowMs,
         decision.intents.some((i) => i.kind === 'create'),
+      );
+      // A batch may hold several windows of one identity: the next one decides on this state.
+      tracks.set(
+        trackKey,
+        rowAfter(
+          row,
+          trackId,
+          key,
+          decision.next,
+          decision.reason ?? null,
+          decision.intents.some((i) => i.kind === 'create'),
+        ),
       );
       items.push(
         ...(await intentItems(decision.intents, {

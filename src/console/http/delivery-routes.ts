@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { delivery } from '../delivery/index.js';
 import { ruleCreateSchema, ruleOverrideSchema, ruleUpdateSchema } from '../delivery/ticket-rules.js';
+import { simulateSchema } from '../delivery/ticket-simulator.js';
 import { ConsoleError } from '../service/errors.js';
 import { actor, type ConsoleRoute, id, provider, type RouteContext } from './route-kit.js';
 
@@ -48,6 +49,15 @@ export const DELIVERY_ROUTES: readonly ConsoleRoute[] = [
     access: 'admin',
     status: 204,
     handler: (c) => delivery(c.services).rules.deleteRule(provider(c), id(c), actor(c)),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/ticket-rules/simulate',
+    summary:
+      'Threshold simulator: tickets a proposed rule (a saved rule with changes, or the default) would have raised per customer and day, replaying stored counts; nothing is saved',
+    access: 'user',
+    body: simulateSchema,
+    handler: (c) => delivery(c.services).simulator.simulate(provider(c), c.body),
   },
   {
     method: 'GET',

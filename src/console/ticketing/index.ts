@@ -2,5 +2,6 @@
 export * from './evaluate.js';
 export * from './lifecycle.js';
 export * from './rules.js';
+export * from './simulate.js';
 export * from './templates.js';
 export * from './types.js';
