@@ -1,6 +1,7 @@
-// Builds the PSA admin UI (web/psa + web/i18n) with Vite into dist/psa-web unless the bundle is
-// already built from the same sources: `npm install` (prepare), `npm start` and the browser tests'
-// global setup all call it, and only the first pays for the build.
+// Builds the two UIs with Vite — the PSA admin UI (web/psa) into dist/psa-web and the console UI
+// (web/console) into dist/console-web, both with web/i18n — each unless its bundle is already built
+// from the same sources: `npm install` (prepare), `npm start` and the browser tests' global setup
+// all call it, and only the first pays for the build.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,8 +9,21 @@ import { fileURLToPath } from 'node:url';
 
 const WEB = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = path.dirname(WEB);
-const OUT = path.join(ROOT, 'dist', 'psa-web');
-const STAMP = path.join(OUT, '.sources-sha256');
+
+export type WebApp = 'psa' | 'console';
+export type BuildResult = 'built' | 'up to date' | 'skipped';
+
+interface AppSpec {
+  label: string;
+  /** Folders of web/ whose files go into the bundle (the console shares a few modules of the PSA UI). */
+  sources: string[];
+  out: string;
+}
+
+export const WEB_APPS: Record<WebApp, AppSpec> = {
+  psa: { label: 'PSA admin UI', sources: ['psa', 'i18n'], out: 'dist/psa-web' },
+  console: { label: 'Console UI', sources: ['console', 'psa', 'i18n'], out: 'dist/console-web' },
+};
 
 function files(dir: string): string[] {
   return readdirSync(dir)
@@ -21,12 +35,11 @@ function files(dir: string): string[] {
     });
 }
 
-/** SHA-256 over every source of the bundle and the lock file (a dependency change rebuilds). */
-export function sourcesDigest(): string {
+/** SHA-256 over every source of an app's bundle and the lock file (a dependency change rebuilds). */
+export function sourcesDigest(app: WebApp = 'psa'): string {
   const hash = createHash('sha256');
   for (const file of [
-    ...files(path.join(WEB, 'psa')),
-    ...files(path.join(WEB, 'i18n')),
+    ...WEB_APPS[app].sources.flatMap((dir) => files(path.join(WEB, dir))),
     path.join(ROOT, 'package-lock.json'),
   ]) {
     hash.update(path.relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
@@ -34,15 +47,18 @@ export function sourcesDigest(): string {
   return hash.digest('hex');
 }
 
-export async function buildWeb(
-  options: { force?: boolean; quiet?: boolean } = {},
-): Promise<'built' | 'up to date' | 'skipped'> {
-  const digest = sourcesDigest();
+async function buildApp(
+  app: WebApp,
+  options: { force?: boolean | undefined; quiet?: boolean | undefined },
+): Promise<BuildResult> {
+  const out = path.join(ROOT, WEB_APPS[app].out);
+  const stamp = path.join(out, '.sources-sha256');
+  const digest = sourcesDigest(app);
   if (
     !options.force &&
-    existsSync(STAMP) &&
-    readFileSync(STAMP, 'utf8') === digest &&
-    existsSync(path.join(OUT, 'index.html'))
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === digest &&
+    existsSync(path.join(out, 'index.html'))
   )
     return 'up to date';
   let vite: typeof import('vite');
@@ -51,20 +67,35 @@ export async function buildWeb(
   } catch (e) {
     // An install without devDependencies has no Vite: keep whatever bundle there is, and say so.
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    console.warn('PSA admin UI: Vite is not installed (npm install without devDependencies?): not rebuilt.');
+    console.warn(
+      `${WEB_APPS[app].label}: Vite is not installed (npm install without devDependencies?): not rebuilt.`,
+    );
     return 'skipped';
   }
   await vite.build({
-    configFile: path.join(WEB, 'psa', 'vite.config.ts'),
+    configFile: path.join(WEB, app, 'vite.config.ts'),
     logLevel: options.quiet ? 'error' : 'warn',
   });
-  writeFileSync(STAMP, digest);
+  writeFileSync(stamp, digest);
   return 'built';
 }
 
+/** Builds the apps (default: both, one after the other) that are not up to date. */
+export async function buildWeb(
+  options: { force?: boolean; quiet?: boolean; apps?: WebApp[] } = {},
+): Promise<Record<WebApp, BuildResult | 'not asked'>> {
+  const results: Record<WebApp, BuildResult | 'not asked'> = { psa: 'not asked', console: 'not asked' };
+  for (const app of options.apps ?? (Object.keys(WEB_APPS) as WebApp[])) {
+    results[app] = await buildApp(app, options);
+  }
+  return results;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const started = performance.now();
-  const result = await buildWeb({ force: process.argv.includes('--force') });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`PSA admin UI: ${result} (dist/psa-web, ${seconds} s)`);
+  for (const app of Object.keys(WEB_APPS) as WebApp[]) {
+    const started = performance.now();
+    const result = await buildApp(app, { force: process.argv.includes('--force') });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`${WEB_APPS[app].label}: ${result} (${WEB_APPS[app].out}, ${seconds} s)`);
+  }
 }

@@ -3,89 +3,31 @@
 // the first screen in six languages (screenshots in test-results/screenshots); sign-in required on
 // every page; a read-only member cannot change a role; the other screens with the demo data.
 import { readFileSync } from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ACTIONS,
-  ARTICLE_ROLE,
-  CUSTOMIZE,
-  findFunction,
-  MODULES,
-  TABLE_SETUP_ITEMS,
-} from '../../src/psa/catalog/index.js';
+import { ACTIONS, ARTICLE_ROLE, CUSTOMIZE, MODULES } from '../../src/psa/catalog/index.js';
 import { startTestPsa, type TestPsa } from '../support/psa-server.js';
 import {
-  closeBrowser,
-  memberWithPassword,
-  screenshotPath,
-  setPassword,
-  sharedBrowser,
-  signIn,
-} from './psa-support.js';
+  createApiKey,
+  createApiMember,
+  createArticleRole,
+  expectNoHorizontalOverflow,
+  newPage as newBrowserPage,
+  psaSignedInContext as signedInContext,
+  signInByKeyboard,
+  until,
+} from './browser-steps.js';
+import { closeBrowser, memberWithPassword, screenshotPath, setPassword } from './psa-support.js';
 
 const PASSWORD = 'admin password 1';
 const LANGUAGES = ['en', 'pt-BR', 'es', 'it', 'de', 'nl'] as const;
-const ACTION_LABEL = {
-  add: 'Add Level',
-  edit: 'Edit Level',
-  delete: 'Delete Level',
-  inquire: 'Inquire Level',
-};
-
 function ui(lang: string): Record<string, Record<string, string>> {
   return JSON.parse(readFileSync(`web/i18n/locales/${lang}/ui.json`, 'utf8'));
 }
 
-async function newPage(psa: TestPsa, options: { locale?: string; width?: number; height?: number } = {}) {
-  const browser = await sharedBrowser();
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    locale: options.locale ?? 'en-US',
-    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000); // generous: CI machines are shared
-  return { context, page, base: psa.origin };
-}
-
-/** A context that already carries a member's session cookie (signed in over HTTP). */
-async function signedInContext(psa: TestPsa, context: BrowserContext, identifier: string, password: string) {
-  const s = await signIn(psa, identifier, password);
-  const [name, value] = s.cookie.split('=') as [string, string];
-  await context.addCookies([
-    { name, value, url: psa.origin, httpOnly: true, secure: true, sameSite: 'Strict' },
-  ]);
-}
-
-async function signInByKeyboard(page: Page, identifier: string, password: string) {
-  await page.getByLabel('Member ID').focus();
-  await page.keyboard.type(identifier);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-}
-
-const fnPath = (fnId: string) => {
-  const module = MODULES.find((m) => m.functions.some((f) => f.id === fnId))!;
-  return { module: module.name, fn: findFunction(fnId)!.name };
-};
+const newPage = (psa: TestPsa, options: { locale?: string; width?: number; height?: number } = {}) =>
+  newBrowserPage(psa.origin, options);
 
 afterAll(async () => closeBrowser());
-
-/** The page is no wider than the window: wide tables scroll inside their own box. */
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
-  expect(overflow).toBeLessThanOrEqual(0);
-}
-
-/** Polls a condition of the page (a controlled input fills in after its data arrives). */
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the article, steps 1–4, by clicking from a fresh start', () => {
   let psa: TestPsa;
@@ -100,41 +42,9 @@ describe('the article, steps 1–4, by clicking from a fresh start', () => {
     await page.goto(`${base}/#/system/security-roles`);
     await signInByKeyboard(page, 'admin', PASSWORD);
 
-    // 1. System → Security Roles → "+"; 2. a Role ID name; 3. Save.
-    await page.getByRole('heading', { name: 'Security Roles' }).waitFor();
-    await page.getByRole('link', { name: 'New security role' }).click();
-    await page.getByLabel('Role ID').fill('Umbrella');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByRole('heading', { name: 'Security Roles: Umbrella' }).waitFor();
-    await expectNoHorizontalOverflow(page);
-
-    // 4. The modules: exactly the article's levels …
-    for (const [fnId, levels] of Object.entries(ARTICLE_ROLE.levels)) {
-      const { module, fn } = fnPath(fnId);
-      for (const action of ACTIONS) {
-        const level = levels[action];
-        if (level === undefined) continue;
-        await page
-          .getByLabel(`${module} → ${fn}: ${ACTION_LABEL[action]}`, { exact: true })
-          .selectOption(level);
-      }
-    }
-    // … and System → Table Setup (customize): "Allow Access to these".
-    await page.getByRole('button', { name: 'Customize System → Table Setup' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Update Security' });
-    const allowed = ARTICLE_ROLE.allowed[CUSTOMIZE.systemTableSetup]!;
-    await dialog.getByLabel('Disallow Access to these', { exact: true }).selectOption([...allowed]);
-    await dialog.getByRole('button', { name: 'Allow the selected items', exact: true }).click();
-    const labels = allowed.map((id) => TABLE_SETUP_ITEMS.find((i) => i.id === id)!.label);
-    expect(
-      await dialog.getByLabel('Allow Access to these', { exact: true }).locator('option').allTextContents(),
-    ).toEqual(labels);
-    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('You have successfully updated this record.').waitFor();
-    // 5. Save and close.
-    await page.getByRole('button', { name: 'Save and close' }).click();
-    await page.getByRole('link', { name: 'Umbrella' }).waitFor();
+    // 1. System → Security Roles → "+"; 2. a Role ID name; 3. Save; 4. the modules: exactly the
+    // article's levels, and System → Table Setup (customize): "Allow Access to these"; 5. Save and close.
+    await createArticleRole(page, 'Umbrella');
 
     const role = await psa.running.psa.services.admin.getRole('Umbrella');
     for (const m of MODULES) {
@@ -144,27 +54,13 @@ describe('the article, steps 1–4, by clicking from a fresh start', () => {
         for (const a of ACTIONS) expect(got?.[a] ?? 'None', `${f.id} ${a}`).toBe(want[a] ?? 'None');
       }
     }
+    const allowed = ARTICLE_ROLE.allowed[CUSTOMIZE.systemTableSetup]!;
     expect(role.allowLists).toEqual({ [CUSTOMIZE.systemTableSetup]: [...allowed].sort() });
 
     // 6.–7. System → Members → API Members → "+", Role ID = the new role, Save.
-    await page.getByRole('link', { name: 'API Members' }).click();
-    await page.getByRole('link', { name: 'New API member' }).click();
-    await page.getByLabel('Member ID').fill('umbrella');
-    await page.getByLabel('Name', { exact: true }).fill('Umbrella');
-    await page.getByLabel('Role ID').selectOption({ label: 'Umbrella' });
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByRole('heading', { name: 'Umbrella (umbrella)' }).waitFor();
-
+    await createApiMember(page, { identifier: 'umbrella', name: 'Umbrella', role: 'Umbrella' });
     // 8.–9. API Keys → "+", a Description, Save: both keys shown once, with the warning.
-    await page.getByRole('tab', { name: 'API Keys' }).click();
-    await page.getByRole('button', { name: 'New API key' }).click();
-    await page.getByLabel('Description').fill('Umbrella PSA Integration');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    const publicKey = (await page.getByTestId('public-key').textContent())!;
-    const privateKey = (await page.getByTestId('private-key').textContent())!;
-    expect(publicKey).toMatch(/^[A-Za-z0-9]{16}$/);
-    expect(privateKey).toMatch(/^[A-Za-z0-9]{32}$/);
-    await page.getByText('The private key is only available at the time the key is created.').waitFor();
+    const { publicKey, privateKey } = await createApiKey(page, 'Umbrella PSA Integration');
     await page.screenshot({ path: screenshotPath('article-step-10-keys-en'), fullPage: true });
 
     // 10. The pair against the REST API: the article's rights work, anything else is a 403.

@@ -1,9 +1,8 @@
-// The UI catalogues (X-4): English, Portuguese (Brazil), Spanish, Italian, German and Dutch. `ui` holds
+// The PSA admin UI's catalogues (X-4): English, Portuguese (Brazil), Spanish, Italian, German and Dutch. `ui` holds
 // the screens' own strings, `catalog` the names of the security modules, functions and Table Setup
 // tables. The language comes from a switch (remembered in this browser) or the browser's languages.
-import i18next, { type i18n } from 'i18next';
-import { initReactI18next } from 'react-i18next';
-import { type LanguageCode, pickLanguage } from './languages.js';
+import type { i18n } from 'i18next';
+import type { LanguageCode } from './languages.js';
 import catalogDe from './locales/de/catalog.json';
 import uiDe from './locales/de/ui.json';
 import catalogEn from './locales/en/catalog.json';
@@ -16,6 +15,7 @@ import catalogNl from './locales/nl/catalog.json';
 import uiNl from './locales/nl/ui.json';
 import catalogPtBr from './locales/pt-BR/catalog.json';
 import uiPtBr from './locales/pt-BR/ui.json';
+import { createI18n, languageMemory } from './setup.js';
 
 export { LANGUAGES, type LanguageCode, pickLanguage } from './languages.js';
 
@@ -28,28 +28,12 @@ export const RESOURCES = {
   nl: { ui: uiNl, catalog: catalogNl },
 } as const;
 
-const STORAGE_KEY = 'parasol.psa.language';
-
-function initialLanguage(): LanguageCode {
-  const chosen = globalThis.localStorage?.getItem(STORAGE_KEY);
-  if (chosen && chosen in RESOURCES) return chosen as LanguageCode;
-  return pickLanguage(globalThis.navigator?.languages ?? []);
-}
+const memory = languageMemory('parasol.psa.language');
 
 export function rememberLanguage(code: LanguageCode): void {
-  globalThis.localStorage?.setItem(STORAGE_KEY, code);
+  memory.remember(code);
 }
 
-export async function initI18n(): Promise<i18n> {
-  const instance = i18next.createInstance();
-  await instance.use(initReactI18next).init({
-    resources: RESOURCES,
-    lng: initialLanguage(),
-    fallbackLng: 'en',
-    ns: ['ui', 'catalog'],
-    defaultNS: 'ui',
-    interpolation: { escapeValue: false }, // React escapes
-    returnNull: false,
-  });
-  return instance;
+export function initI18n(): Promise<i18n> {
+  return createI18n(RESOURCES, { namespaces: ['ui', 'catalog'], defaultNS: 'ui', memory });
 }

@@ -9,6 +9,7 @@ import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 import { authenticateIngestRequest } from '../sources-remote/index.js';
 import { NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
+import { registerConsoleWeb } from './console-web.js';
 import { consoleOpenApi } from './openapi.js';
 import { CONSOLE_ROUTES, type ConsoleRoute, SESSION_COOKIE } from './routes.js';
 
@@ -141,5 +142,6 @@ export async function buildConsoleApp(
   const document = consoleOpenApi(options.version ?? '0.1.0');
   app.get('/api/v1/openapi.json', async () => document);
   app.get('/healthz', async () => ({ status: 'ok' }));
+  await registerConsoleWeb(app);
   return app;
 }
