@@ -418,6 +418,37 @@ describe.each(databaseKinds)('delivery worker on %s', (kind) => {
     expect(text).toContain('parasol_outbox_oldest_pending_seconds 0');
   });
 
+  it('polls with one client per provider across back-to-back batches; idle or an opened circuit closes it', async () => {
+    const runs: Run[] = [];
+    const w = worker(
+      { 'test.write': recordingEffect(runs), 'ticket.create': createTicket },
+      { batchSize: 2, concurrency: 1, pollMs: 10_000 },
+    );
+    const until = async (done: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    await enqueue(...Array.from({ length: 6 }, (_, i) => item(p1, `s${i}`)));
+    w.start();
+    await until(() => runs.length === 6 && closed === 1);
+    // Three batches, one client, closed once the loop found nothing more to do.
+    expect(runs).toHaveLength(6);
+    expect(opened).toEqual([p1]);
+    expect(closed).toBe(1);
+
+    // Globex refuses the credentials: its client goes with the batch in which its circuit opened.
+    const undeny = psa.get(p2)!.deny('*', '/service/tickets', 401);
+    await enqueue(item(p2, 'x', { kind: 'ticket.create' }), item(p1, 'y'), item(p1, 'z'), item(p1, 'w'));
+    w.wake();
+    await until(() => runs.length === 9 && closed === 3);
+    await w.stop();
+    expect(runs.map((r) => r.subject).slice(6)).toEqual(['y', 'z', 'w']);
+    expect(opened).toEqual([p1, p2, p1]);
+    expect(closed).toBe(3);
+    expect(await w.health.get(p2)).toMatchObject({ circuit: 'open' });
+    undeny();
+  });
+
   it('refuses bad options, naming them', () => {
     expect(() => worker({}, { leaseMs: 0 })).toThrow(/leaseMs must be a positive integer, got 0/);
     expect(() => worker({}, { concurrency: 1.5 })).toThrow(/concurrency must be a positive integer/);

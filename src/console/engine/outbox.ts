@@ -7,7 +7,9 @@
 // — the crashed worker may have reached the PSA, so those come back ambiguous), only the lowest-id
 // unfinished item of each (provider, subject), no provider whose circuit is open; on PostgreSQL the
 // pick locks rows FOR UPDATE SKIP LOCKED so concurrent workers never get the same item, SQLite
-// serialises writers by itself.
+// serialises writers by itself. The lowest unfinished item of each subject is found among the
+// unfinished items only (through the state index): a subject's history of done items, which grows
+// for as long as its ticket or configuration lives, is never read.
 //
 // Order within a subject follows ids: callers that may enqueue for one subject concurrently must
 // serialise those decisions (they do: a decision locks or updates the row it is about).
@@ -197,14 +199,16 @@ export class Outbox {
     const now = iso(nowMs);
     const lock = this.dialect === 'postgres' ? sql` FOR UPDATE OF c SKIP LOCKED` : sql``;
     const result = await sql<ClaimedRow>`
-      WITH picked AS (
+      WITH firsts AS (
+        SELECT MIN(u.id) AS id FROM con_outbox u
+        WHERE u.state IN ('pending', 'running')
+        GROUP BY u.provider_id, u.subject
+      ),
+      picked AS (
         SELECT c.id FROM con_outbox c
+        JOIN firsts f ON f.id = c.id
         WHERE ((c.state = 'pending' AND c.not_before <= ${now})
                OR (c.state = 'running' AND c.lease_until <= ${now}))
-          AND NOT EXISTS (
-            SELECT 1 FROM con_outbox p
-            WHERE p.provider_id = c.provider_id AND p.subject = c.subject AND p.id < c.id
-              AND p.state IN ('pending', 'running'))
           AND NOT EXISTS (
             SELECT 1 FROM con_integration_health h
             WHERE h.provider_id = c.provider_id AND h.circuit = 'open')

@@ -17,7 +17,10 @@ import { Outbox } from './outbox.js';
 import { WriteRateLimit, type WritesPerMinute } from './rate-limit.js';
 import type { EffectDone, Effects, FailureClass, OutboxItem, PsaWrite } from './types.js';
 
-/** A provider's PSA client for one batch; closed when the batch ends. */
+/**
+ * A provider's PSA client: opened for a batch, kept by the polling loop for its next batches while
+ * there is work (see CLIENT_REUSE_MS), closed when the worker goes idle.
+ */
 export type PsaClientHandle = ConnectWiseApi & { close?(): Promise<void> };
 
 export interface DeliveryWorkerOptions {
@@ -47,11 +50,21 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
 }
 
+interface PooledClient {
+  client: Promise<PsaClientHandle>;
+  openedAt: number;
+  /** clientFor rejected: the next batch asks again. */
+  failed: boolean;
+}
+
+/** Open PSA clients by provider. */
+type ClientPool = Map<number, PooledClient>;
+
 /** State shared by the items of one batch. */
 interface Batch {
   /** Items whose lease this worker still holds and has not ended yet. */
   held: Set<number>;
-  clients: Map<number, Promise<PsaClientHandle>>;
+  clients: ClientPool;
   /** Providers whose circuit opened during this batch, with the reason. */
   circuitOpened: Map<number, string>;
   /** Providers with at least one delivered item. */
@@ -59,6 +72,14 @@ interface Batch {
 }
 
 const ERROR_PAUSE_MS = 2_000;
+
+/**
+ * How long the polling loop keeps using a provider's client across back-to-back batches. Opening one
+ * costs a discovery request and new TLS connections, which is most of a batch's overhead; the limit
+ * makes PSA settings saved while the worker stays busy apply within a minute (going idle, or the
+ * circuit opening, drops the client at once).
+ */
+const CLIENT_REUSE_MS = 60_000;
 
 async function eachConcurrently<T>(items: readonly T[], lanes: number, work: (t: T) => Promise<void>) {
   let next = 0;
@@ -129,7 +150,10 @@ export class DeliveryWorker {
     this.metrics?.attempts.inc({ outcome });
   }
 
-  /** Claims one batch and delivers it; returns how many items finished (done or failed for good). */
+  /**
+   * Claims one batch and delivers it; returns how many items finished (done or failed for good). Its
+   * clients are closed when it ends.
+   */
   async runOnce(): Promise<number> {
     return (await this.tracked(this.runBatch())).finished;
   }
@@ -140,12 +164,13 @@ export class DeliveryWorker {
     return p;
   }
 
-  private async runBatch(): Promise<{ claimed: number; finished: number }> {
+  /** `pool`: the polling loop's clients, kept for its next batch; without one, all close at the end. */
+  private async runBatch(pool?: ClientPool): Promise<{ claimed: number; finished: number }> {
     const items = await this.outbox.claim(this.owner, this.batchSize, this.nowMs(), this.leaseMs);
     if (items.length === 0) return { claimed: 0, finished: 0 };
     const batch: Batch = {
       held: new Set(items.map((i) => i.id)),
-      clients: new Map(),
+      clients: pool ?? new Map(),
       circuitOpened: new Map(),
       delivered: new Set(),
     };
@@ -180,7 +205,14 @@ export class DeliveryWorker {
       });
     } finally {
       clearInterval(renewer);
-      await this.closeClients(batch);
+      const nowMs = this.nowMs();
+      await this.closeClients(
+        batch.clients,
+        pool
+          ? (providerId, c) =>
+              c.failed || batch.circuitOpened.has(providerId) || nowMs - c.openedAt >= CLIENT_REUSE_MS
+          : () => true,
+      );
     }
     const nowMs = this.nowMs();
     for (const providerId of batch.delivered)
@@ -203,18 +235,32 @@ export class DeliveryWorker {
   }
 
   private client(providerId: number, batch: Batch): Promise<PsaClientHandle> {
-    let client = batch.clients.get(providerId);
-    if (!client) {
-      client = this.clientFor(providerId);
-      client.catch(() => {}); // each item awaiting it handles the rejection
-      batch.clients.set(providerId, client);
+    let pooled = batch.clients.get(providerId);
+    if (!pooled) {
+      const entry: PooledClient = {
+        client: this.clientFor(providerId),
+        openedAt: this.nowMs(),
+        failed: false,
+      };
+      // Each item awaiting it handles the rejection.
+      entry.client.catch(() => {
+        entry.failed = true;
+      });
+      batch.clients.set(providerId, entry);
+      pooled = entry;
     }
-    return client;
+    return pooled.client;
   }
 
-  private async closeClients(batch: Batch): Promise<void> {
-    for (const [providerId, pending] of batch.clients) {
-      const client = await pending.catch(() => undefined); // never opened: nothing to close
+  /** Closes (and forgets) the clients `which` picks. */
+  private async closeClients(
+    pool: ClientPool,
+    which: (providerId: number, client: PooledClient) => boolean,
+  ): Promise<void> {
+    for (const [providerId, entry] of [...pool]) {
+      if (!which(providerId, entry)) continue;
+      pool.delete(providerId);
+      const client = await entry.client.catch(() => undefined); // never opened: nothing to close
       try {
         await client?.close?.();
       } catch (e) {
@@ -345,27 +391,35 @@ export class DeliveryWorker {
   }
 
   private async poll(): Promise<void> {
-    while (!this.stopping) {
-      let claimed = 0;
-      let failed = false;
-      this.woken = false;
-      try {
-        claimed = (await this.tracked(this.runBatch())).claimed;
-      } catch (e) {
-        failed = true;
-        this.logger?.error({ err: messageOf(e) }, 'delivery: claiming work failed');
+    // Back-to-back batches share their clients; going idle closes them.
+    const pool: ClientPool = new Map();
+    const closeAll = () => this.closeClients(pool, () => true);
+    try {
+      while (!this.stopping) {
+        let claimed = 0;
+        let failed = false;
+        this.woken = false;
+        try {
+          claimed = (await this.tracked(this.runBatch(pool))).claimed;
+        } catch (e) {
+          failed = true;
+          this.logger?.error({ err: messageOf(e) }, 'delivery: claiming work failed');
+        }
+        if (this.stopping) break;
+        if (claimed > 0 && !failed) continue;
+        await closeAll();
+        if (this.woken) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, failed ? ERROR_PAUSE_MS : this.pollMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeUp = undefined;
       }
-      if (this.stopping) break;
-      if (claimed > 0 && !failed) continue;
-      if (this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, failed ? ERROR_PAUSE_MS : this.pollMs);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeUp = undefined;
+    } finally {
+      await closeAll();
     }
   }
 }

@@ -1,7 +1,7 @@
 // The console's ConnectWise REST client: HTTPS only (undici, certificates always verified), codebase
 // discovery, ConnectWise's headers, paging, retries with backoff and Retry-After, a request budget, and
 // typed errors that never carry the credentials.
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, request } from 'undici';
 import { type BudgetOptions, TokenBucket } from './budget.js';
 import {
@@ -32,6 +32,30 @@ import {
   parseRetryAfter,
   type TransportFailure,
 } from './wire.js';
+
+/**
+ * TLS trust for a connection's extra CA, added to the public roots. Building a secure context from
+ * ~150 root certificates costs tens of milliseconds of CPU and undici would build one per connection
+ * (every new client, every parallel request), so clients trusting the same CA share one. A CA that
+ * does not parse keeps the plain option: the connection reports it, as a 'tls' failure, as before.
+ */
+const trustContexts = new Map<string, SecureContext>();
+const MAX_TRUST_CONTEXTS = 64;
+
+function trustFor(ca: string): { secureContext: SecureContext } | { ca: string[] } {
+  let context = trustContexts.get(ca);
+  if (!context) {
+    try {
+      context = createSecureContext({ ca: [...rootCertificates, ca] });
+    } catch {
+      return { ca: [...rootCertificates, ca] };
+    }
+    const oldest = trustContexts.keys().next();
+    if (trustContexts.size >= MAX_TRUST_CONTEXTS && !oldest.done) trustContexts.delete(oldest.value);
+    trustContexts.set(ca, context);
+  }
+  return { secureContext: context };
+}
 
 /** The model version the console is written against (ConnectWise answers with the newest model ≤ it). */
 export const API_VERSION = '2022.1';
@@ -188,7 +212,7 @@ export class ConnectWiseClient implements ConnectWiseApi {
       keepAliveMaxTimeout: 60_000,
       connect: {
         timeout: this.options.timeoutMs,
-        ...(connection.ca ? { ca: [...rootCertificates, connection.ca] } : {}),
+        ...(connection.ca ? trustFor(connection.ca) : {}),
       },
     });
   }
