@@ -1,8 +1,12 @@
 // Composition root: configuration → platform (logs, storage, metrics, TLS, keyring) → products
-// (the PSA and the console, which reaches any PSA only through its ConnectWise client) → servers.
+// (the PSA and the console, which reaches any PSA only through its ConnectWise client) → servers
+// and background work, by role (X-2): 'api' serves HTTP only, 'worker' runs the background work
+// only (delivery, schedules, callbacks, ingestion pollers), 'all' both.
 import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { type Background, type BackgroundOptions, startBackground } from './background.js';
 import { delivery } from './console/delivery/index.js';
+import { engineMetrics } from './console/engine/metrics.js';
 import { buildConsoleApp } from './console/http/server.js';
 import { runPreflight } from './console/preflight/run.js';
 import { ConnectWiseClient } from './console/psa-client/client.js';
@@ -13,11 +17,14 @@ import type { Config } from './platform/config.js';
 import { openStorage, type Storage } from './platform/db.js';
 import { type Keyring, loadKeyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
-import { createMetrics } from './platform/metrics.js';
+import { createMetrics, type Metrics, registerClusterGauges } from './platform/metrics.js';
+import { startOperationsServer } from './platform/operations.js';
 import { loadOrCreateTls, type TlsMaterial } from './platform/tls.js';
 import { buildPsaApp } from './psa/http/server.js';
-import { CallbackDispatcher } from './psa/service/callback-dispatcher.js';
 import { createPsaServices, type PsaServices } from './psa/service/services.js';
+
+export type Role = 'api' | 'worker' | 'all';
+export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
 
 export interface Running {
   psa: { url: string; app: FastifyInstance; services: PsaServices; certFile?: string | undefined };
@@ -88,7 +95,13 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
       return new ConnectWiseClient(
         { ...connection, ...(ca ? { ca } : {}) },
         {
-          onRequest: (info) => logger.debug({ psaCall: info }, 'PSA call'),
+          onRequest: (info) => {
+            metrics.psaCalls.inc({
+              method: info.method,
+              status: String(info.status ?? info.error ?? 'none'),
+            });
+            logger.debug({ psaCall: info }, 'PSA call');
+          },
           // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
           budget: { requestsPerMinute: 900 },
         },
@@ -111,13 +124,29 @@ function displayUrl(host: string, address: string, tls: boolean): string {
   return `${tls ? 'https' : 'http'}://${shown}:${port}`;
 }
 
+/** Gauges every role reports: the outbox (depth, oldest pending), ingest totals, PSA circuits. */
+function registerGauges(opened: Awaited<ReturnType<typeof openParasol>>, metrics: Metrics): void {
+  const outbox = delivery(opened.console).outbox;
+  engineMetrics(metrics, () => outbox.stats(opened.console.clock.now().getTime()));
+  registerClusterGauges(metrics, opened.storage.db);
+}
+
+/** An API process runs no delivery workers and takes no part in the schedules. */
+function forRole(config: Config, role: Role): Config {
+  return role === 'api'
+    ? { ...config, console: { ...config.console, deliveryWorkers: 0, schedules: false } }
+    : config;
+}
+
 export async function startParasol(
   config: Config,
-  options: { clock?: Clock; logger?: Logger } = {},
+  options: { clock?: Clock; logger?: Logger; role?: 'api' | 'all'; background?: BackgroundOptions } = {},
 ): Promise<Running> {
+  const role = options.role ?? 'all';
   const useTls = !config.psa.allowHttp;
-  const opened = await openParasol(config, { ...options, tls: useTls });
+  const opened = await openParasol(forRole(config, role), { ...options, tls: useTls });
   const { storage, logger } = opened;
+  registerGauges(opened, opened.metrics);
   const tls: TlsMaterial | undefined = useTls
     ? loadOrCreateTls({
         dataDir: config.dataDir,
@@ -132,22 +161,69 @@ export async function startParasol(
   const consoleApp = await buildConsoleApp(opened.console, { https: tls });
   const consoleAddress = await consoleApp.listen({ host: config.console.host, port: config.console.port });
   const consoleUrl = config.console.publicUrl ?? displayUrl(config.console.host, consoleAddress, useTls);
-  // PSA-8: sends the callback deliveries that record changes enqueue.
-  const callbacks = new CallbackDispatcher({ storage, clock: opened.psa.clock, logger });
-  callbacks.start();
-  // CON-9: this process's delivery workers and the cluster-wide schedules.
-  const deliveries = delivery(opened.console);
-  deliveries.start();
+  const background: Background | undefined =
+    role === 'all' ? await startBackground(opened, options.background) : undefined;
   return {
     psa: { url: psaUrl, app: psaApp, services: opened.psa, certFile: tls?.certFile },
     console: { url: consoleUrl, app: consoleApp, services: opened.console },
     storage,
     logger,
     async close() {
-      await deliveries.stop();
-      await callbacks.stop();
+      await background?.stop();
       await consoleApp.close();
       await psaApp.close();
+      await storage.close();
+    },
+  };
+}
+
+export interface RunningWorker {
+  storage: Storage;
+  logger: Logger;
+  console: ConsoleServices;
+  /** The operations server's URL (/healthz, /readyz, /metrics) when one was asked for. */
+  opsUrl: string | undefined;
+  close(): Promise<void>;
+}
+
+/** A worker process: no API servers; the background work, and optionally a small operations server. */
+export async function startWorker(
+  config: Config,
+  options: {
+    clock?: Clock;
+    logger?: Logger;
+    background?: BackgroundOptions;
+    ops?: { host: string; port: number };
+  } = {},
+): Promise<RunningWorker> {
+  const opened = await openParasol(config, { ...options, tls: !config.psa.allowHttp });
+  const { storage, logger } = opened;
+  registerGauges(opened, opened.metrics);
+  let background: Background | undefined;
+  let ops: Awaited<ReturnType<typeof startOperationsServer>> | undefined;
+  try {
+    background = await startBackground(opened, options.background);
+    if (options.ops)
+      ops = await startOperationsServer({
+        storage,
+        metrics: opened.metrics,
+        logger,
+        role: 'worker',
+        ...options.ops,
+      });
+  } catch (e) {
+    await background?.stop();
+    await storage.close();
+    throw e;
+  }
+  return {
+    storage,
+    logger,
+    console: opened.console,
+    opsUrl: ops?.url,
+    async close() {
+      await ops?.close();
+      await background?.stop();
       await storage.close();
     },
   };

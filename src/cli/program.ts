@@ -1,14 +1,55 @@
-// The `parasol` command line: `start` runs the product; `psa …` administers the built-in PSA.
+// The `parasol` command line: `start` runs the product (by role: api, worker or all; --demo sets up
+// and replays the demo); `psa …` administers the built-in PSA, `console …` the console.
 import { Command, CommanderError } from 'commander';
+import { type BackgroundOptions, parseWatch } from '../background.js';
 import { ConsoleError } from '../console/service/errors.js';
-import { startParasol } from '../main.js';
-import { ConfigError, loadConfig } from '../platform/config.js';
+import { demoLines, runDemo } from '../demo.js';
+import { ROLES, type Role, type Running, startParasol, startWorker } from '../main.js';
+import { type Config, ConfigError, loadConfig } from '../platform/config.js';
 import { PsaError } from '../psa/model/errors.js';
-import { DEMO_ADMIN_PASSWORD, seedPsa } from '../psa/service/seed.js';
+import { seedPsa } from '../psa/service/seed.js';
 import { registerConsoleCommands } from './console-commands.js';
 import { registerIngestCommands } from './ingest-command.js';
 import type { CliIo } from './io.js';
 import { registerPsaCommands } from './psa-commands.js';
+
+interface StartOptions {
+  role: string;
+  demo: boolean;
+  port?: string;
+  consolePort?: string;
+  watch: string[];
+  watchSeconds: string;
+  ingestConcurrency: string;
+  s3Endpoint?: string;
+  umbrellaPollMinutes: string;
+  opsPort?: string;
+  opsHost: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function whole(raw: string, what: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(`${what} must be a whole number from ${min} to ${max}, not '${raw}'`);
+  return Number(raw);
+}
+
+function printServers(io: CliIo, config: Config, running: Running, role: Role): void {
+  io.out(`Parasol PSA (ConnectWise-compatible) listening on ${running.psa.url}`);
+  io.out(
+    `  REST API:      ${running.psa.url}/${config.psa.codebase}/apis/3.0  (company id: ${config.psa.companyId}; OpenAPI: ${running.psa.url}/openapi.json)`,
+  );
+  io.out(`  Admin UI:      ${running.psa.url}/   Admin API: ${running.psa.url}/admin/api/v1`);
+  io.out(
+    `Parasol console listening on ${running.console.url}  (API: ${running.console.url}/api/v1, OpenAPI: /api/v1/openapi.json)`,
+  );
+  io.out(`  Role:          ${role}${role === 'api' ? ' (no delivery workers, no schedules)' : ''}`);
+  io.out(`  Database:      ${running.storage.describe}`);
+  io.out('  Operations:    /healthz  /readyz  /metrics on both servers');
+  if (running.psa.certFile)
+    io.out(`  TLS certificate: ${running.psa.certFile} (self-signed unless configured)`);
+}
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('parasol')
@@ -20,35 +61,91 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('start')
-    .description('run Parasol (the PSA, on the embedded SQLite database unless DATABASE_URL is set)')
-    .option('--demo', 'seed demo data first', false)
+    .description(
+      'run Parasol: the PSA and the console (SQLite under ./data unless DATABASE_URL is set); --role splits API and worker processes',
+    )
+    .option(
+      '--role <role>',
+      'api (HTTP servers only), worker (delivery, schedules, ingestion only) or all',
+      'all',
+    )
+    .option(
+      '--demo',
+      'set up the demo (PSA data, provider, customers, integration) and replay DNS traffic',
+      false,
+    )
     .option('--port <port>', 'PSA HTTPS port (default 8443; 0 picks a free one)')
-    .action(async (opts: { demo: boolean; port?: string }) => {
-      const config = loadConfig(io.env, opts.port !== undefined ? { psa: { port: opts.port } } : {});
-      const running = await startParasol(config);
-      const seeded = await seedPsa(running.psa.services, {
-        demo: opts.demo,
-        ...(opts.demo ? { adminPassword: DEMO_ADMIN_PASSWORD } : {}),
-      });
-      io.out(`Parasol PSA (ConnectWise-compatible) listening on ${running.psa.url}`);
-      io.out(
-        `  REST API:      ${running.psa.url}/${config.psa.codebase}/apis/3.0  (company id: ${config.psa.companyId})`,
-      );
-      io.out(`  Admin UI:      ${running.psa.url}/   Admin API: ${running.psa.url}/admin/api/v1`);
-      if (opts.demo)
-        io.out(`  Demo sign-in:  admin / ${DEMO_ADMIN_PASSWORD} (unless the admin had a password)`);
-      io.out(
-        `Parasol console listening on ${running.console.url}  (API: ${running.console.url}/api/v1, OpenAPI: /api/v1/openapi.json)`,
-      );
-      io.out(`  Database:      ${running.storage.describe}`);
-      if (running.psa.certFile)
-        io.out(`  TLS certificate: ${running.psa.certFile} (self-signed unless configured)`);
-      if (opts.demo) io.out(`  Demo data seeded: ${JSON.stringify(seeded.created)}`);
-      io.out(
-        '  Create an API member and key:  npm run parasol -- psa api-member create umbrella --role Umbrella',
-      );
+    .option('--console-port <port>', 'console HTTPS port (default 8444; 0 picks a free one)')
+    .option(
+      '--watch <provider=location>',
+      'worker: scan a folder or s3://bucket/prefix for new DNS logs (repeatable)',
+      collect,
+      [],
+    )
+    .option('--watch-seconds <n>', 'worker: pause between two scans of a watched location', '60')
+    .option('--ingest-concurrency <n>', 'worker: files of a watched location processed at once', '2')
+    .option('--s3-endpoint <url>', 'worker: endpoint of an S3-compatible server for watched s3:// locations')
+    .option(
+      '--umbrella-poll-minutes <n>',
+      'worker: minutes between Umbrella Reporting API polls (0: never)',
+      '10',
+    )
+    .option('--ops-port <port>', 'worker: serve /healthz, /readyz and /metrics over plain HTTP on this port')
+    .option('--ops-host <host>', 'worker: address of the operations server', '127.0.0.1')
+    .action(async (opts: StartOptions) => {
+      const role = opts.role as Role;
+      if (!ROLES.includes(role))
+        throw new ConfigError(`--role must be one of ${ROLES.join(', ')}, not '${opts.role}'`);
+      if (opts.demo && role !== 'all')
+        throw new ConfigError('--demo runs everything in one process: use it with --role all (the default)');
+      const overrides: Record<string, unknown> = {};
+      if (opts.port !== undefined) overrides.psa = { port: opts.port };
+      if (opts.consolePort !== undefined) overrides.console = { port: opts.consolePort };
+      const config = loadConfig(io.env, overrides);
+      const background: BackgroundOptions = {
+        watch: opts.watch.map(parseWatch),
+        watchIntervalMs: whole(opts.watchSeconds, '--watch-seconds', 1, 86_400) * 1000,
+        ingestConcurrency: whole(opts.ingestConcurrency, '--ingest-concurrency', 0, 64),
+        umbrellaPollMinutes: whole(opts.umbrellaPollMinutes, '--umbrella-poll-minutes', 0, 10_080),
+        ...(opts.s3Endpoint ? { s3: { endpoint: opts.s3Endpoint } } : {}),
+      };
+      if (role !== 'worker' && opts.opsPort !== undefined)
+        throw new ConfigError(
+          '--ops-port is for --role worker (the API servers answer /healthz, /readyz and /metrics)',
+        );
+      if (role === 'api' && background.watch!.length > 0)
+        throw new ConfigError('--watch runs in a worker: use --role worker or all');
+      let close: () => Promise<void>;
+      if (role === 'worker') {
+        const worker = await startWorker(config, {
+          background,
+          ...(opts.opsPort !== undefined
+            ? { ops: { host: opts.opsHost, port: whole(opts.opsPort, '--ops-port', 0, 65_535) } }
+            : {}),
+        });
+        close = () => worker.close();
+        io.out(
+          `Parasol worker running (pid ${process.pid}): ${config.console.deliveryWorkers} delivery worker(s), ` +
+            `schedules ${config.console.schedules ? 'on' : 'off'}, ${background.watch!.length} watched location(s)`,
+        );
+        io.out(`  Database:      ${worker.storage.describe}`);
+        if (worker.opsUrl) io.out(`  Operations:    ${worker.opsUrl}/healthz  /readyz  /metrics`);
+      } else {
+        const running = await startParasol(config, { role, background });
+        close = () => running.close();
+        printServers(io, config, running, role);
+        if (opts.demo)
+          for (const line of demoLines(running, await runDemo(running, { dataDir: config.dataDir })))
+            io.out(line);
+        else {
+          await seedPsa(running.psa.services, { demo: false });
+          io.out(
+            '  Create an API member and key:  npm run parasol -- psa api-member create umbrella --role Umbrella',
+          );
+        }
+      }
       const stop = async () => {
-        await running.close();
+        await close();
         process.exit(0);
       };
       process.once('SIGINT', stop);

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { registerOperations, requestId } from '../../platform/operations.js';
 import { ConnectWiseError } from '../psa-client/types.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
@@ -69,6 +70,8 @@ export async function buildConsoleApp(
     loggerInstance: services.logger,
     ...(options.https ? { https: options.https } : {}),
     bodyLimit: CONSOLE_BODY_LIMIT,
+    // Every log line of a request carries its id (reqId); the response echoes it (x-request-id).
+    genReqId: requestId,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   await app.register(cookie);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
@@ -141,7 +144,8 @@ export async function buildConsoleApp(
   }
   const document = consoleOpenApi(options.version ?? '0.1.0');
   app.get('/api/v1/openapi.json', async () => document);
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // /healthz, /readyz (database reachable, migrations applied) and /metrics.
+  registerOperations(app, { storage: services.storage, metrics: services.metrics });
   await registerConsoleWeb(app);
   return app;
 }

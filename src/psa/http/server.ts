@@ -2,18 +2,18 @@
 // the admin UI, errors in ConnectWise's shape; TLS is on unless plain HTTP was explicitly allowed.
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerOperations, requestId } from '../../platform/operations.js';
 import type { PsaServices } from '../service/services.js';
 import { registerAdminApi } from './admin-api.js';
 import { BODY_LIMIT_BYTES, installErrorHandler } from './errors.js';
 import { registerSessionRoutes } from './member-session-http.js';
+import { registerPsaOpenApi } from './openapi.js';
 import { registerPsaApi } from './psa-api.js';
 import { registerWebUi } from './web-ui.js';
 
 export interface PsaAppOptions {
   https?: { cert: string; key: string } | undefined;
 }
-
-let requestCounter = 0;
 
 export async function buildPsaApp(
   services: PsaServices,
@@ -29,7 +29,8 @@ export async function buildPsaApp(
       // Form-style decoding (`+` is a space), as axios-based clients such as connectwise-rest send it.
       querystringParser: (text: string) => Object.fromEntries(new URLSearchParams(text)),
     },
-    genReqId: () => `req-${(++requestCounter).toString(36)}-${Date.now().toString(36)}`,
+    // Every log line of a request carries its id (reqId); the response echoes it (x-request-id).
+    genReqId: requestId,
     keepAliveTimeout: 65_000,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   installErrorHandler(app, (code) => services.metrics.errors.inc({ product: 'psa', code }));
@@ -51,14 +52,13 @@ export async function buildPsaApp(
       status: String(reply.statusCode),
     });
   });
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', services.metrics.registry.contentType);
-    return services.metrics.registry.metrics();
-  });
+  // /healthz, /readyz (database reachable, migrations applied) and /metrics.
+  registerOperations(app, { storage: services.storage, metrics: services.metrics });
   await app.register(cookie);
   registerPsaApi(app, services);
   registerAdminApi(app, services);
   registerSessionRoutes(app, services);
+  registerPsaOpenApi(app, services);
   await registerWebUi(app);
   app.addHook('onClose', async () => {
     await services.apiLog.flush();
