@@ -35,6 +35,22 @@ function whole(raw: string, what: string, min: number, max: number): number {
   return Number(raw);
 }
 
+/**
+ * The built-in roles and the admin member. API processes started together on an empty database race
+ * to create them: the loser's insert hits a unique key, and its next pass finds the winner's rows.
+ */
+async function seedOnce(running: Running): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await seedPsa(running.psa.services, { demo: false });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 function printServers(io: CliIo, config: Config, running: Running, role: Role): void {
   io.out(`Parasol PSA (ConnectWise-compatible) listening on ${running.psa.url}`);
   io.out(
@@ -133,16 +149,16 @@ export function buildProgram(io: CliIo): Command {
       } else {
         const running = await startParasol(config, { role, background });
         close = () => running.close();
+        // The built-in roles and the admin member exist before the servers are announced.
+        if (!opts.demo) await seedOnce(running);
         printServers(io, config, running, role);
         if (opts.demo)
           for (const line of demoLines(running, await runDemo(running, { dataDir: config.dataDir })))
             io.out(line);
-        else {
-          await seedPsa(running.psa.services, { demo: false });
+        else
           io.out(
             '  Create an API member and key:  npm run parasol -- psa api-member create umbrella --role Umbrella',
           );
-        }
       }
       const stop = async () => {
         await close();
