@@ -1,6 +1,7 @@
-// The UI catalogues (X-4): every key in every language, nothing empty, the same placeholders; the
-// catalogue namespace names every module, function and Table Setup table the PSA has; every static
-// key the screens use exists; the browser's languages choose the right one.
+// The UI catalogues (X-4): every key in every language (the PSA UI's `ui` and `catalog`, the console
+// UI's `console`), nothing empty, the same placeholders; the catalogue namespace names every module,
+// function and Table Setup table the PSA has; every static key the PSA screens use exists (the
+// console's: console-i18n.test.ts); the browser's languages choose the right one.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { MODULES, TABLE_SETUP_ITEMS } from '../../src/psa/catalog/index.js';
 import { LANGUAGES, pickLanguage } from './languages.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const NAMESPACES = ['ui', 'catalog'] as const;
+const NAMESPACES = ['ui', 'catalog', 'console'] as const;
 type Tree = { [key: string]: string | Tree };
 
 function load(lang: string, ns: string): Tree {

@@ -5,10 +5,10 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api.js';
 import { Empty, ErrorMessage, Field, Section, Success, Table } from '../components/ui.js';
 import { useAction, useLoad } from '../hooks.js';
+import { WINDOW_CHOICES } from '../rule-settings.js';
 import { useIsAdmin } from '../session.js';
 import type { ClosedPolicy, Customer, Reference, Rule, RuleOverride, RuleSettings } from '../types.js';
 import { clearBoardChildren, PsaPickers } from './PsaPickers.js';
-import { WINDOW_CHOICES } from './RuleEditor.js';
 
 type OverrideSettings = Partial<RuleSettings>;
 

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api.js';
 import { ErrorMessage, Field, Section, Success } from '../components/ui.js';
 import { useAction } from '../hooks.js';
+import { PLACEHOLDERS, WINDOW_CHOICES } from '../rule-settings.js';
 import { useIsAdmin } from '../session.js';
 import {
   type ClosedPolicy,
@@ -17,26 +18,6 @@ import {
 } from '../types.js';
 import { clearBoardChildren, PsaPickers } from './PsaPickers.js';
 import { Simulator } from './Simulator.js';
-
-/** Rule windows are whole multiples of the 4-hour aggregation window and align to midnight UTC. */
-export const WINDOW_CHOICES = [240, 480, 720, 1440, 2880, 10080] as const;
-
-/** The placeholders the templates may use (src/console/ticketing/templates.ts; a unit test compares). */
-export const PLACEHOLDERS = [
-  'customer',
-  'identity',
-  'identityType',
-  'count',
-  'threshold',
-  'categories',
-  'window',
-  'windowStart',
-  'windowEnd',
-  'firstSeen',
-  'lastSeen',
-  'topDomains',
-  'rule',
-] as const;
 
 export function RuleEditor({
   rule,
