@@ -5,6 +5,7 @@
 // machine keeps calling command-and-control domains; "sync now"; and in the PSA the customer's
 // configuration with its answers and the ticket on the service board. A screenshot of every step is
 // kept in test-results/screenshots (console-story-*.png).
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delivery } from '../../src/console/delivery/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
@@ -38,6 +39,15 @@ const PASSWORD = 'console password 1';
 describe('the whole story, from a fresh start', () => {
   let psa: TestPsa;
   let providerId: number;
+  /** The PSA admin UI's page and the console UI's page, shared by the steps (each needs the one before). */
+  let psaUi: { context: BrowserContext; page: Page };
+  let page: Page;
+  let keys: { publicKey: string; privateKey: string };
+  let ticketId: number;
+  const pageErrors: string[] = [];
+  const yesterday = utcMidnight(1);
+  const shot = (p: Page, name: string) =>
+    p.screenshot({ path: screenshotPath(`console-story-${name}`), fullPage: true });
   beforeAll(async () => {
     // The PSA with its companies and boards (the demo data); the console with one MSP and its admin.
     psa = await startTestPsa({ demo: true, delivery: true, logLevel: 'warn' });
@@ -51,22 +61,18 @@ describe('the whole story, from a fresh start', () => {
     await psa?.close();
   });
 
-  it('keys from the PSA UI → console settings, mapping, events → a configuration and a ticket in the PSA', async () => {
-    const shot = async (page: import('playwright-core').Page, name: string) =>
-      page.screenshot({ path: screenshotPath(`console-story-${name}`), fullPage: true });
-
-    // 1. The PSA: the article's role, API member and key, by clicking.
-    const psaUi = await newPage(psa.origin);
+  it("in the PSA UI: the article's role, API member and key, by clicking", async () => {
+    psaUi = await newPage(psa.origin);
     await psaUi.page.goto(`${psa.origin}/#/system/security-roles`);
     await signInByKeyboard(psaUi.page, 'admin', PSA_PASSWORD);
     await createArticleRole(psaUi.page, 'Parasol');
     await createApiMember(psaUi.page, { identifier: 'parasol', name: 'Parasol', role: 'Parasol' });
-    const keys = await createApiKey(psaUi.page, 'Parasol console');
+    keys = await createApiKey(psaUi.page, 'Parasol console');
     await shot(psaUi.page, '01-psa-keys');
+  });
 
-    // 2. The console: sign in.
-    const { page, context } = await newPage(psa.running.console.url);
-    const pageErrors: string[] = [];
+  it('in the console UI: sign-in, MSP Settings → PSA Integration Details, Save → the preflight passes', async () => {
+    ({ page } = await newPage(psa.running.console.url));
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const base = psa.running.console.url;
     await page.goto(`${base}/`);
@@ -98,7 +104,9 @@ describe('the whole story, from a fresh start', () => {
     expect(await page.content()).not.toContain(keys.privateKey);
     await expectNoHorizontalOverflow(page);
     await shot(page, '03-psa-integration-details');
+  });
 
+  it("a customer mapped with its first suggestion, its event source, the ticket fields from the PSA's lists", async () => {
     // 4. Customers: add one, map it with the first suggestion, bind its event source.
     await page.getByRole('link', { name: 'Customers' }).click();
     await page.getByRole('heading', { name: 'Customers', level: 1 }).waitFor();
@@ -129,10 +137,11 @@ describe('the whole story, from a fresh start', () => {
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByText('The rule was saved.').waitFor();
     await shot(page, '05-ticketing-rule');
+  });
 
+  it('a sample log where one machine keeps calling command-and-control servers → a ticket, on the dashboard', async () => {
     // 6. A sample log of the last complete UTC day: one laptop keeps calling command-and-control
     // servers (30 blocks within an hour), two others browse as usual.
-    const yesterday = utcMidnight(1);
     const { token } = await remoteSources(psa.running.console.services).tokens.create(
       providerId,
       { name: 'collector' },
@@ -146,7 +155,7 @@ describe('the whole story, from a fresh start', () => {
     await drained(psa, providerId);
     const tracks = await delivery(psa.running.console.services).tracks(providerId, {});
     expect(tracks.map((t) => [t.identity, t.state])).toEqual([['ACME-LAPTOP-7', 'open']]);
-    const ticketId = tracks[0]!.psaTicketId!;
+    ticketId = tracks[0]!.psaTicketId!;
     expect(ticketId).toBeGreaterThan(0);
 
     // The dashboard: Acme first (an open ticket), its blocks and identities counted.
@@ -159,7 +168,9 @@ describe('the whole story, from a fresh start', () => {
     expect(await page.getByTestId('figure-identities').locator('dd').textContent()).toBe('3');
     expect(await page.getByTestId('figure-ticketsRaised').locator('dd').textContent()).toBe('1');
     await shot(page, '06-dashboard');
+  });
 
+  it('"sync now"; in the PSA UI the configuration with its answers and the ticket on the service board', async () => {
     // 7. Configuration sync → "Sync now".
     await page.getByRole('link', { name: 'Configuration sync' }).click();
     await page.getByRole('button', { name: 'Sync now' }).click();
@@ -214,7 +225,5 @@ describe('the whole story, from a fresh start', () => {
       .waitFor();
     await shot(page, '10-activity');
     expect(pageErrors).toEqual([]);
-    await context.close();
-    await psaUi.context.close();
   });
 });

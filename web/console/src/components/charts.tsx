@@ -16,12 +16,12 @@ const W = 520;
 const H = 210;
 const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
 
-/** A round upper bound for the axis: 1, 2 or 5 times a power of ten. */
+/** A round upper bound for the axis, whose half (the middle mark) is a whole number too. */
 function niceMax(max: number): number {
-  // Counts are whole numbers: an axis up to at least 2 keeps its middle mark whole too.
-  if (max <= 2) return 2;
+  // Counts are whole numbers: small ones get the next even number (at least 2).
+  if (max <= 10) return Math.max(2, Math.ceil(max / 2) * 2);
   const p = 10 ** Math.floor(Math.log10(max));
-  return ([1, 2, 5, 10].map((m) => m * p).find((v) => v >= max) ?? 10 * p) as number;
+  return [1, 2, 5, 10].map((m) => m * p).find((v) => v >= max) ?? 10 * p;
 }
 
 function Axes({ days, top }: { days: string[]; top: number }) {

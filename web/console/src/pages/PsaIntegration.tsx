@@ -42,7 +42,7 @@ export function PsaIntegration() {
   const view = useLoad(() => api.get<IntegrationView>('/psa-integration'), []);
   const [form, setForm] = useState<Form>();
   const [preflight, setPreflight] = useState<PreflightResult | null>(null);
-  const [saved, setSaved] = useState<string>();
+  const [saved, setSaved] = useState(false);
   const action = useAction();
   useEffect(() => {
     if (view.data) {
@@ -56,7 +56,7 @@ export function PsaIntegration() {
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (!form) return;
-    setSaved(undefined);
+    setSaved(false);
     const body = {
       enabled: form.enabled,
       site: form.site,
@@ -70,12 +70,12 @@ export function PsaIntegration() {
     if (next) {
       setForm(fromView(next));
       setPreflight(next.preflight);
-      setSaved(t('integration.saved'));
+      setSaved(true);
       view.reload();
     }
   };
   const rerun = async () => {
-    setSaved(undefined);
+    setSaved(false);
     const result = await action.run(() => api.post<PreflightResult>('/psa-integration/preflight'));
     if (result) setPreflight(result);
   };
@@ -182,7 +182,7 @@ export function PsaIntegration() {
             </form>
           )}
           <ErrorMessage error={action.error} />
-          <Success text={saved} />
+          <Success text={saved ? t('integration.saved') : undefined} />
           {view.data?.updatedAt && (
             <p className="muted">
               {t('integration.lastSaved', {
