@@ -141,15 +141,18 @@ describe.each(databaseKinds)('delivery worker on %s', (kind) => {
     expect(await w.runOnce()).toBe(0);
   });
 
-  it('honours Retry-After, then backs off exponentially with jitter', async () => {
+  it('honours Retry-After, then backs off exponentially with jitter, an ambiguous retry no sooner than a lease', async () => {
     const runs: Run[] = [];
     const fake = psa.get(p1)!;
-    const w = worker({
-      'test.write': recordingEffect(runs, async (ctx) => {
-        await ctx.api.post('/service/tickets', { summary: 'x' });
-        return undefined;
-      }),
-    });
+    const w = worker(
+      {
+        'test.write': recordingEffect(runs, async (ctx) => {
+          await ctx.api.post('/service/tickets', { summary: 'x' });
+          return undefined;
+        }),
+      },
+      { leaseMs: 1_500 },
+    );
     const [id] = await enqueue(item(p1, 'a'));
     fake.failNext('/service/tickets', { status: 429, retryAfterSeconds: 30 });
     expect(await w.runOnce()).toBe(0);
@@ -165,13 +168,14 @@ describe.each(databaseKinds)('delivery worker on %s', (kind) => {
     clock.advance(1);
     fake.failNext('/service/tickets', { status: 503 }, 2);
     await w.runOnce();
-    // Attempt 2 failed: full jitter over [0, 2 s) → 1 s with random 0.5; a 503 on POST is ambiguous.
+    // Attempt 2 failed: full jitter over [0, 2 s) → 1 s with random 0.5; but a 503 on POST is
+    // ambiguous (the PSA may still apply it), so not before one lease (1.5 s).
     expect(await w.outbox.get(p1, id!)).toMatchObject({
       attempts: 2,
       ambiguous: true,
-      notBefore: new Date(clock.now().getTime() + 1_000).toISOString(),
+      notBefore: new Date(clock.now().getTime() + 1_500).toISOString(),
     });
-    clock.advance(1_000);
+    clock.advance(1_500);
     await w.runOnce();
     expect(await w.outbox.get(p1, id!)).toMatchObject({
       attempts: 3,

@@ -214,7 +214,8 @@ function ticketDeleted(ctx: EffectContext, trackId: number, ticketId: number, me
   return {
     result: { ticketId, deleted: true },
     apply: async (trx) => {
-      await applyStatusReport(trx, trackId, { closed: true, now: ctx.now.getTime() });
+      // Only while it is still the track's ticket: a newer ticket of the track stays open.
+      await applyStatusReport(trx, trackId, { closed: true, now: ctx.now.getTime(), ticketId });
     },
   } satisfies EffectDone;
 }
@@ -342,7 +343,7 @@ const reopenTicket: Effect = async (ctx) => {
       result: { ticketId, noteId, reopened },
       // The PSA now has the ticket open: the track learns it as any status report.
       apply: async (trx) => {
-        await applyStatusReport(trx, p.trackId, { closed: false, now: ctx.now.getTime() });
+        await applyStatusReport(trx, p.trackId, { closed: false, now: ctx.now.getTime(), ticketId });
       },
     };
   } catch (e) {

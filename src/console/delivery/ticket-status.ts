@@ -124,6 +124,13 @@ async function settingsOfTrack(db: Kysely<Database>, row: TrackRow): Promise<Tic
 }
 
 /**
+ * A status report about one PSA ticket. `ticketId`, when given, is the ticket the status was read
+ * from: the report only applies while it is still the track's current ticket — a poll or callback
+ * that read the tickets before the track moved on to a new ticket must not close the new one.
+ */
+export type TicketReport = TicketStatusReport & { ticketId?: number };
+
+/**
  * Runs the lifecycle's `learnStatus` for one track and writes the result, in a transaction (the one
  * given, or a new one). `closed_at` is set when the track turns closed or silenced, cleared when it is
  * open again. Returns null when the track does not exist. `settings` defaults to the track's rule
@@ -132,7 +139,7 @@ async function settingsOfTrack(db: Kysely<Database>, row: TrackRow): Promise<Tic
 export async function applyStatusReport(
   db: Kysely<Database>,
   trackId: number,
-  report: TicketStatusReport,
+  report: TicketReport,
   settings?: TicketRuleSettings,
 ): Promise<StatusApplied | null> {
   const run = async (trx: Trx): Promise<StatusApplied | null> => {
@@ -150,6 +157,15 @@ export async function applyStatusReport(
       .executeTakeFirst()) as TrackRow | undefined;
     if (!row) return null;
     const before = snapshotOf(row);
+    if (report.ticketId !== undefined && before.psaTicketId !== report.ticketId)
+      return {
+        trackId,
+        before: before.state,
+        after: before.state,
+        changed: false,
+        intents: [],
+        reason: `the report is about ticket ${report.ticketId}, no longer the track's current ticket`,
+      };
     const decision = learnStatus(before, report, settings ?? (await settingsOfTrack(trx, row)));
     const next = decision.next;
     const result: StatusApplied = {
@@ -193,7 +209,7 @@ export interface TicketStatusServiceOptions {
   /** The provider's ConnectWise client (the integration's API member; registering the callback needs System → Manage Hosted API). */
   clientFor(providerId: number): Promise<ConnectWiseApi>;
   /** Applies what was learned about one track; default: `applyStatusReport` with the track's rule. */
-  onReport?(providerId: number, trackId: number, report: TicketStatusReport): Promise<void>;
+  onReport?(providerId: number, trackId: number, report: TicketReport): Promise<void>;
   /** How long closed tracks are still polled (default REOPEN_WATCH_MS). */
   reopenWatchMs?: number;
 }
@@ -268,11 +284,7 @@ export class TicketStatusService {
   private readonly db: Kysely<Database>;
   private readonly clock: Clock;
   private readonly clientFor: (providerId: number) => Promise<ConnectWiseApi>;
-  private readonly onReport: (
-    providerId: number,
-    trackId: number,
-    report: TicketStatusReport,
-  ) => Promise<void>;
+  private readonly onReport: (providerId: number, trackId: number, report: TicketReport) => Promise<void>;
   private readonly reopenWatchMs: number;
 
   constructor(options: TicketStatusServiceOptions) {
@@ -347,7 +359,7 @@ export class TicketStatusService {
         for (const track of byTicket.get(ticketId) ?? []) {
           const trackOpen = track.state === 'open';
           if (trackOpen !== closed) continue;
-          await this.onReport(providerId, Number(track.id), { closed, now });
+          await this.onReport(providerId, Number(track.id), { closed, now, ticketId });
           if (closed) summary.closed += 1;
           else summary.reopened += 1;
         }

@@ -32,7 +32,11 @@ export interface DeliveryWorkerOptions {
   clientFor: (providerId: number) => Promise<PsaClientHandle>;
   /** This worker's name in leases; unique per worker (default: host, pid and a random part). */
   owner?: string;
-  /** How long a claim lasts without renewal (renewed every half lease while effects run). */
+  /**
+   * How long a claim lasts without renewal (renewed every half lease while effects run); also the
+   * least delay before an ambiguous item runs again. Keep it above the longest time the PSA may take
+   * to apply a request the client gave up on.
+   */
   leaseMs?: number;
   /** Items claimed at once. */
   batchSize?: number;
@@ -354,7 +358,11 @@ export class DeliveryWorker {
         this.logger?.warn(log, 'delivery: circuit opened; deliveries to this PSA wait until it is fixed');
         return 'parked';
       case 'retry': {
-        const delay = retryDelay(item.attempts, this.random, c.retryAfterMs);
+        // An ambiguous attempt's request may still be in the PSA (a slow PSA commits after the client
+        // gave up): looking for its marker at once would miss it and write twice. Like a crashed
+        // worker's item, it runs again no sooner than one lease later.
+        const backoff = retryDelay(item.attempts, this.random, c.retryAfterMs);
+        const delay = c.ambiguous ? Math.max(backoff, this.leaseMs) : backoff;
         await this.outbox.retryLater(item, this.owner, nowMs, delay, c.reason, c.ambiguous, writes);
         await this.health.recordError(item.providerId, c.reason, nowMs);
         this.logger?.info({ ...log, delayMs: delay, ambiguous: c.ambiguous }, 'delivery: retry later');
