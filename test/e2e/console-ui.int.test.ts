@@ -190,6 +190,42 @@ describe('the threshold simulator', () => {
       ['Initech', dayText(day), '2'],
     ]);
     await page.screenshot({ path: screenshotPath('console-simulator-saved'), fullPage: true });
+
+    // A customer's override counts too: Initech raises only for more than 8 (PC-9's 9 blocks).
+    await page.getByLabel('Customer', { exact: true }).selectOption({ label: 'Initech' });
+    await page.getByRole('button', { name: 'Add override' }).click();
+    const editor = page.getByRole('form', { name: 'Override for Initech' });
+    await editor.getByRole('spinbutton', { name: 'Threshold' }).fill('8');
+    await editor.getByRole('button', { name: 'Save override' }).click();
+    await page.getByRole('cell', { name: 'Threshold: 8' }).waitFor();
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await total.getByText('Tickets the rule as edited would have raised: 3').waitFor();
+    expect(await rows()).toEqual([
+      ['Globex', dayText(day), '2'],
+      ['Initech', dayText(day), '1'],
+    ]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('customers', () => {
+  it('exports the mappings as CSV and imports them back with a report per line', async () => {
+    const { page, context, errors } = await consolePage(ADMIN);
+    await open(page, '#/customers', { heading: 'Customers' });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export mappings (CSV)' }).click(),
+    ]);
+    const exported = readFileSync((await download.path())!, 'utf8');
+    expect(exported).toContain(`${customers.Acme},Acme,AcmeCorp,Acme Corporation,mapped`);
+    expect(exported).toContain(`${customers.Hooli},Hooli,,,unmapped`);
+    await page
+      .getByRole('textbox', { name: 'CSV text' })
+      .fill('customer_name,psa_company_identifier\nHooli,NoSuchCompany\nInitech,Initech\n');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('Applied: 0, unchanged: 1, lines with errors: 1.').waitFor();
+    await page.getByText("Line 2: no company with the identifier 'NoSuchCompany' in the PSA").waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });
