@@ -19,8 +19,9 @@ export default defineConfig({
           include: ['src/**/*.int.test.ts', 'test/**/*.int.test.ts'],
           // Builds the admin UI bundle the browser tests load, unless it is up to date.
           globalSetup: ['./test/e2e/psa-global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // Generous: browser and multi-process tests on a loaded 2-core machine; a passing run is fast.
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           pool: 'forks',
           fileParallelism: true,
           maxWorkers: 2,

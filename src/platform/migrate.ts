@@ -15,8 +15,26 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
+/**
+ * Kysely's migrator looks for its tables with an introspection query over every schema's columns;
+ * on PostgreSQL that query fails with "schema … does not exist" (or "relation …") when another
+ * schema is dropped while it runs — tests create and drop schemas all the time. Such a failure is
+ * about somebody else's schema and passes: try again.
+ */
+const CONCURRENT_DROP = /(schema|relation) "[^"]+" does not exist/;
+
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const run = async (target: Kysely<any>, schema?: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await runOnce(target, schema);
+      } catch (e) {
+        if (attempt >= 5 || !CONCURRENT_DROP.test((e as Error).message)) throw e;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  };
+  const runOnce = async (target: Kysely<any>, schema?: string) => {
     // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
     const migrator = new Migrator({
       db: target,
