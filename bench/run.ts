@@ -8,6 +8,8 @@ import { type BenchRow, formatTable, targetMet } from './report.js';
 
 interface BenchModule {
   run(): Promise<BenchRow[]>;
+  /** Why the benchmark cannot run here (e.g. it needs PostgreSQL); undefined when it can. */
+  skipReason?(): string | undefined;
 }
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
@@ -24,12 +26,18 @@ async function main(): Promise<number> {
   }
   const rows: BenchRow[] = [];
   const failures: string[] = [];
+  const skipped: string[] = [];
   const started = Date.now();
   for (const file of files) {
     const t0 = Date.now();
     process.stderr.write(`== ${file}\n`);
     try {
       const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as BenchModule;
+      const reason = mod.skipReason?.();
+      if (reason) {
+        skipped.push(`${file}: ${reason}`);
+        continue;
+      }
       const got = await mod.run();
       rows.push(...got.map((r) => ({ ...r, name: `${file.replace(/\.bench\.ts$/, '')}: ${r.name}` })));
     } catch (e) {
@@ -38,6 +46,7 @@ async function main(): Promise<number> {
     process.stderr.write(`== ${file} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   process.stdout.write(`\n${formatTable(rows)}\n`);
+  if (skipped.length) process.stdout.write(`\nskipped:\n${skipped.map((s) => `  ${s}`).join('\n')}\n`);
   process.stdout.write(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const missed = rows.filter((r) => targetMet(r) === false).length;
   if (missed) process.stdout.write(`${missed} target(s) not met\n`);

@@ -6,7 +6,7 @@
 // Umbrella org ids) and writes Umbrella DNS logs whose files each hold one infected host: one ticket
 // per file is the "exactly once in effect" marker.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { delivery } from '../../src/console/delivery/index.js';
@@ -29,7 +29,7 @@ export const CUSTOMERS = [
   { name: 'Initech', company: 'Initech', org: '8100003' },
   { name: 'Dental', company: 'UmbrellaDental', org: '8100004' },
 ] as const;
-/** Blocked command-and-control requests of each file's infected host: over the threshold of 10. */
+/** Blocked command-and-control requests of each infected host: over the threshold of 10. */
 export const C2_PER_FILE = 12;
 
 export type Opened = Awaited<ReturnType<typeof openParasol>>;
@@ -153,28 +153,38 @@ export async function startCluster(
 }
 
 /** The infected host of file `i`: one ticket each. */
-export const infectedHost = (i: number) => `INFECTED-${String(i).padStart(3, '0')}`;
+export const infectedHost = (i: number) => `INFECTED-${String(i).padStart(4, '0')}`;
 
 /**
  * Writes `files` Umbrella log files (ordinary traffic of `rows` rows, nothing blocked, plus the
- * file's infected host) into a staging folder; `publish()` renames them all into the watched folder.
+ * file's infected hosts) into a staging folder; `publish()` renames them all into the watched folder.
  */
 export async function writeClusterLogs(
   cluster: Pick<Cluster, 'dataDir' | 'logs'>,
-  o: { files: number; rows: number; dayMs: number },
-): Promise<{ rows: number; publish(): void }> {
+  o: {
+    files: number;
+    rows: number;
+    dayMs: number;
+    /** Number of the first file's infected host (default 0). */
+    firstHost?: number;
+    /** Infected hosts per file (default 1). */
+    hostsPerFile?: number;
+  },
+): Promise<{ rows: number; publish(): void; publishCopy(day: string): void }> {
   const staging = mkdtempSync(path.join(cluster.dataDir, 'staging-'));
   const keys: string[] = [];
   for (let i = 0; i < o.files; i++) {
     const customer = CUSTOMERS[i % CUSTOMERS.length]!;
     const start = o.dayMs + (i % 24) * 3_600_000;
-    const key = umbrellaKey(customer.org, start, `f${String(i).padStart(4, '0')}`);
-    const host = infectedHost(i);
-    const c2 = Array.from({ length: C2_PER_FILE }, (_, k) =>
-      formatUmbrellaCsvLine(
+    const perFile = o.hostsPerFile ?? 1;
+    const first = (o.firstHost ?? 0) + i * perFile;
+    const key = umbrellaKey(customer.org, start, `f${String(first).padStart(5, '0')}`);
+    const c2 = Array.from({ length: perFile * C2_PER_FILE }, (_, j) => {
+      const k = j % C2_PER_FILE;
+      return formatUmbrellaCsvLine(
         {
           ts: start + k * 60_000,
-          identity: host,
+          identity: infectedHost(first + Math.floor(j / C2_PER_FILE)),
           identityType: 'Roaming Computers',
           action: 'Blocked',
           queryType: 'A',
@@ -184,8 +194,8 @@ export async function writeClusterLogs(
           orgId: customer.org,
         },
         16,
-      ),
-    );
+      );
+    });
     const ordinary = umbrellaLines({
       rows: o.rows,
       seed: i + 1,
@@ -206,11 +216,21 @@ export async function writeClusterLogs(
     keys.push(key);
   }
   return {
-    rows: o.files * (o.rows + C2_PER_FILE),
+    rows: o.files * (o.rows + (o.hostsPerFile ?? 1) * C2_PER_FILE),
     publish() {
       for (const key of keys) {
         mkdirSync(path.dirname(path.join(cluster.logs, key)), { recursive: true });
         renameSync(path.join(staging, key), path.join(cluster.logs, key));
+      }
+    },
+    /** Copies the batch in under another day's folders (new units, same rows): for repeated runs. */
+    publishCopy(day: string) {
+      for (const key of keys) {
+        const [org, , , name] = key.split('/') as [string, string, string, string];
+        const target = path.join(cluster.logs, org, 'dnslogs', day, `${day}${name.slice(day.length)}`);
+        mkdirSync(path.dirname(target), { recursive: true });
+        copyFileSync(path.join(staging, key), `${target}.partial`);
+        renameSync(`${target}.partial`, target);
       }
     },
   };
