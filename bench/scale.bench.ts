@@ -160,7 +160,7 @@ async function pause(cluster: Cluster, worker: Started): Promise<void> {
   }
 }
 
-async function useWorkers(cluster: Cluster, workers: readonly Started[], n: number): Promise<void> {
+async function runOnly(cluster: Cluster, workers: readonly Started[], n: number): Promise<void> {
   for (const [i, w] of workers.entries()) {
     if (i < n) w.child.kill('SIGCONT');
     else await pause(cluster, w);
@@ -170,7 +170,7 @@ async function useWorkers(cluster: Cluster, workers: readonly Started[], n: numb
 /** One batch with `n` workers, warmed up by a small batch first; nothing delivered (circuit open). */
 async function measureIngest(cluster: Cluster, workers: readonly Started[], n: number): Promise<Measured> {
   await openCircuit(cluster);
-  await useWorkers(cluster, workers, n);
+  await runOnly(cluster, workers, n);
   await ingestBatch(cluster, fresh(cluster, 2 * n, 5_000));
   const m = await ingestBatch(cluster, copies(cluster));
   process.stderr.write(
@@ -186,7 +186,7 @@ async function measureDelivery(
   n: number,
 ): Promise<{ items: number; seconds: number; busy: number }> {
   await openCircuit(cluster);
-  await useWorkers(cluster, workers, n);
+  await runOnly(cluster, workers, n);
   // Warm-up: whatever waits (the ingest runs' tickets) and a few more, delivered by these workers.
   await ingestBatch(cluster, fresh(cluster, 1, 20, 4 * n));
   await deliverPending(cluster);
