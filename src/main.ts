@@ -161,8 +161,16 @@ export async function startParasol(
   const consoleApp = await buildConsoleApp(opened.console, { https: tls });
   const consoleAddress = await consoleApp.listen({ host: config.console.host, port: config.console.port });
   const consoleUrl = config.console.publicUrl ?? displayUrl(config.console.host, consoleAddress, useTls);
-  const background: Background | undefined =
-    role === 'all' ? await startBackground(opened, options.background) : undefined;
+  let background: Background | undefined;
+  try {
+    if (role === 'all') background = await startBackground(opened, options.background);
+  } catch (e) {
+    // A misspelt --watch provider: nothing keeps running.
+    await consoleApp.close();
+    await psaApp.close();
+    await storage.close();
+    throw e;
+  }
   return {
     psa: { url: psaUrl, app: psaApp, services: opened.psa, certFile: tls?.certFile },
     console: { url: consoleUrl, app: consoleApp, services: opened.console },
