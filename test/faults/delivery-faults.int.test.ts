@@ -25,10 +25,11 @@ import { startTestPsa } from '../support/psa-server.js';
 import { WorkerCluster } from './delivery-cluster.js';
 import { FAULT_KINDS, FaultProxy, type FaultRates, NO_FAULTS } from './delivery-proxy.js';
 import { makeStory, playStory, type Run, type Stage, seeded, waitDelivered } from './delivery-story.js';
-import { outboxHistory, table, verifyRuns } from './delivery-verify.js';
+import { outboxHistory, outboxSummary, table, verifyRuns } from './delivery-verify.js';
 
 const KIND = postgresUrl?.startsWith('postgres') ? 'postgres' : 'sqlite';
-// FAULT_SEED, FAULT_ROUNDS and FAULT_RUNS replay or shrink the test while investigating.
+// FAULT_SEED, FAULT_ROUNDS and FAULT_RUNS replay or shrink the test while investigating (a small run
+// may see no fault of some kind, which the last checks refuse).
 const SEED = Number(process.env.FAULT_SEED ?? 50_009);
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 10);
 const RUNS_PER_ROUND = Number(process.env.FAULT_RUNS ?? 20);
@@ -271,6 +272,7 @@ describe(`delivery engine under faults (${KIND})`, () => {
           `${proxy.requests} PSA requests through the proxy, the PSA answering in p50 ${pct(0.5)} ms, ` +
           `p99 ${pct(0.99)} ms, max ${pct(1)} ms (exactly-once holds while the PSA answers within half a lease)`,
         ...roundLines,
+        await outboxSummary(db, providerId),
         table(results, shared, cluster.kills.length),
         `set-up ${seconds(ready - began)}, runs ${seconds(played - ready)}, verification ${seconds(verified - played)}`,
       ].join('\n'),

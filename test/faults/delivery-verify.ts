@@ -330,3 +330,25 @@ export async function outboxHistory(
   }
   return lines.join('\n');
 }
+
+/** One line on what the outbox went through: items, attempts, ambiguous re-runs, slowest delivery. */
+export async function outboxSummary(db: Kysely<Database>, providerId: number): Promise<string> {
+  const items = await db
+    .selectFrom('con_outbox')
+    .select(['kind', 'attempts', 'ambiguous', 'created_at', 'done_at'])
+    .where('provider_id', '=', providerId)
+    .execute();
+  const took = (i: (typeof items)[number]) =>
+    i.done_at ? Date.parse(i.done_at) - Date.parse(i.created_at) : 0;
+  const slowest = items.reduce((a, b) => (took(b) > took(a) ? b : a), items[0]!);
+  const times = items.map(took).sort((a, b) => a - b);
+  const kinds = new Map<string, number>();
+  for (const i of items) kinds.set(i.kind, (kinds.get(i.kind) ?? 0) + 1);
+  return (
+    `outbox: ${items.length} items (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}), ` +
+    `${items.reduce((n, i) => n + Number(i.attempts), 0)} attempts, ` +
+    `${items.filter((i) => Number(i.attempts) > 1).length} retried, ${items.filter((i) => Number(i.ambiguous)).length} ambiguous; ` +
+    `enqueued → done p50 ${times[Math.floor(times.length / 2)]} ms, max ${took(slowest)} ms ` +
+    `(${slowest.kind}, ${slowest.attempts} attempts)`
+  );
+}

@@ -55,6 +55,8 @@ process.stdin.on('data', (text: string) => {
   worker.start();
   process.stdout.write('ready\n');
 });
+// The test process is gone (its end of stdin closed): nothing is left to work for.
+process.stdin.on('end', () => process.exit(1));
 process.on('SIGTERM', () => {
   void worker
     .stop()
