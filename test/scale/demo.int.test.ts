@@ -99,7 +99,8 @@ describe('parasol start --demo', () => {
 
       // Again on the same folder: same records, no new file, no new ticket or configuration.
       const second = await startDemo();
-      await second.s.line(/Demo ready:/);
+      // The summary's lines may arrive in more than one chunk: wait for the one checked.
+      await second.s.line(/DNS logs replayed:/);
       expect(second.s.output()).toContain('DNS logs replayed: 0 new file(s)');
       expect(second.s.output()).not.toContain('Ingest token (shown once)');
       const again = await psaReader(call, second.psaUrl);
