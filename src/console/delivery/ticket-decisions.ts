@@ -19,12 +19,11 @@ import {
   effectiveSettings,
   type Intent,
   type TicketRule,
-  type TicketRuleOverride,
   type TicketRuleSettings,
   type TrackSnapshot,
 } from '../ticketing/index.js';
 import { intentItems, type TicketContext } from './ticket-intents.js';
-import { AGGREGATION_WINDOW_MINUTES, type TicketRuleService } from './ticket-rules.js';
+import type { TicketRuleService } from './ticket-rules.js';
 import { columnsOf, snapshotOf, type TrackRow, trackColumns } from './ticket-tracks.js';
 
 /** The customer's ticket context, and why nothing may be raised for it now (null: go ahead). */
@@ -92,7 +91,7 @@ function rowAfter(
 
 export class TicketDecider {
   constructor(
-    private readonly db: Kysely<Database>,
+    readonly _db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
     private readonly rules: TicketRuleService,
@@ -110,10 +109,20 @@ export class TicketDecider {
     const nowMs = this.clock.now().getTime();
     const items: OutboxItemInput[] = [];
     for (const rule of rules) {
-      const byCustomer = this.keysFor(rule, blockedRows, overrides);
+      // Each customer's effective settings, computed once per batch (not once per window row).
+      const settingsOf = new Map<number, TicketRuleSettings>();
+      const settingsFor = (customerId: number): TicketRuleSettings => {
+        let settings = settingsOf.get(customerId);
+        if (!settings) {
+          const override = overrides.find((o) => o.ruleId === rule.id && o.customerId === customerId);
+          settings = effectiveSettings(rule.settings, override?.settings);
+          settingsOf.set(customerId, settings);
+        }
+        return settings;
+      };
+      const byCustomer = this.keysFor(blockedRows, settingsFor);
       for (const [customerId, keys] of byCustomer) {
-        const override = overrides.find((o) => o.ruleId === rule.id && o.customerId === customerId);
-        const settings = effectiveSettings(rule.settings, override?.settings);
+        const settings = settingsFor(customerId);
         summary.observed += keys.length;
         items.push(...(await this.decideCustomer(trx, providerId, rule, settings, customerId, keys, nowMs)));
       }
@@ -125,14 +134,12 @@ export class TicketDecider {
 
   /** The (identity, rule window) keys of each customer whose rows count for the rule. */
   private keysFor(
-    rule: TicketRule,
     rows: readonly WindowCountRow[],
-    overrides: readonly { ruleId: number; customerId: number; settings: TicketRuleOverride }[],
+    settingsFor: (customerId: number) => TicketRuleSettings,
   ): Map<number, Key[]> {
     const out = new Map<number, Map<string, Key>>();
     for (const r of rows) {
-      const override = overrides.find((o) => o.ruleId === rule.id && o.customerId === r.customerId);
-      const settings = override ? effectiveSettings(rule.settings, override.settings) : rule.settings;
+      const settings = settingsFor(r.customerId);
       if (!(settings.categories as readonly string[]).includes(r.category)) continue;
       const windowStart = windowStartMs(r.windowStart, settings.windowMinutes * MINUTE_MS);
       const key = {

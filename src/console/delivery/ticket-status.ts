@@ -4,6 +4,7 @@
 // with the PSA. A callback only says "look at ticket N": its token is checked in constant time and the
 // ticket is then read from the PSA; the payload's content is never trusted. What is learned goes
 // through the pure lifecycle (`learnStatus`) in a transaction.
+
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
@@ -19,10 +20,10 @@ import {
   type TicketRuleOverride,
   type TicketRuleSettings,
   type TicketStatusReport,
-  type TrackSnapshot,
   type TrackState,
 } from '../ticketing/index.js';
 import { type CwTicketStatus, idInCondition } from './ticket-psa.js';
+import { columnsOf, snapshotOf, type TrackRow, trackColumns } from './ticket-tracks.js';
 
 /** Ticket ids per polling request (ConnectWise answers up to 1000 rows; the URL stays short). */
 export const POLL_CHUNK = 100;
@@ -37,56 +38,6 @@ const isoNow = (ms: number) => new Date(ms).toISOString();
 const CLOSED_STATES: readonly TrackState[] = ['closed', 'silenced'];
 
 // ---------------------------------------------------------------- applying a report
-
-/** A con_ticket_track row as the lifecycle needs it (times are ISO text there, epoch ms in a snapshot). */
-const TRACK_COLUMNS = [
-  'id',
-  'provider_id',
-  'rule_id',
-  'customer_id',
-  'state',
-  'generation',
-  'psa_ticket_id',
-  'opened_window',
-  'last_window',
-  'last_count',
-  'quiet_windows',
-  'silenced_until',
-  'closed_at',
-] as const;
-
-interface TrackRow {
-  id: number;
-  provider_id: number;
-  rule_id: number;
-  customer_id: number;
-  state: string;
-  generation: number;
-  psa_ticket_id: number | null;
-  opened_window: string | null;
-  last_window: string | null;
-  // bigint: a string on PostgreSQL.
-  last_count: number | string;
-  quiet_windows: number;
-  silenced_until: string | null;
-  closed_at: string | null;
-}
-
-const msOf = (v: string | null): number | null => (v === null ? null : Date.parse(v));
-const isoOf = (v: number | null): string | null => (v === null ? null : new Date(v).toISOString());
-
-function snapshotOf(r: TrackRow): TrackSnapshot {
-  return {
-    state: r.state as TrackState,
-    generation: Number(r.generation),
-    psaTicketId: r.psa_ticket_id === null ? null : Number(r.psa_ticket_id),
-    openedWindow: msOf(r.opened_window),
-    lastWindow: msOf(r.last_window),
-    lastCount: Number(r.last_count),
-    quietWindows: Number(r.quiet_windows),
-    silencedUntil: msOf(r.silenced_until),
-  };
-}
 
 export interface StatusApplied {
   trackId: number;
@@ -152,7 +103,7 @@ export async function applyStatusReport(
       .execute();
     const row = (await trx
       .selectFrom('con_ticket_track')
-      .select(TRACK_COLUMNS)
+      .select(trackColumns)
       .where('id', '=', trackId)
       .executeTakeFirst()) as TrackRow | undefined;
     if (!row) return null;
@@ -183,13 +134,7 @@ export async function applyStatusReport(
       .updateTable('con_ticket_track')
       .set({
         // The whole snapshot (the row is locked); psa_ticket_id is left to the effects that learn it.
-        state: next.state,
-        generation: next.generation,
-        opened_window: isoOf(next.openedWindow),
-        last_window: isoOf(next.lastWindow),
-        last_count: next.lastCount,
-        quiet_windows: next.quietWindows,
-        silenced_until: isoOf(next.silencedUntil),
+        ...columnsOf(next),
         closed_at: isClosed ? (wasClosed ? row.closed_at : isoNow(report.now)) : null,
         reason: decision.reason ?? null,
         updated_at: isoNow(report.now),
