@@ -1,5 +1,6 @@
 // Repository of ConnectWise records: one JSON document per record in `cw_record`, keyed by
 // (entity, id), with ids allocated per entity as ConnectWise does.
+import { createHash } from 'node:crypto';
 import { CompiledQuery, type Expression, type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
 import type { Dialect } from '../../platform/db.js';
 import type { Database } from '../../platform/db-types.js';
@@ -32,6 +33,8 @@ export interface ListQuery {
 export class RecordStore {
   /** The SQL of `get`, built once: reading one record is the API's most frequent query. */
   private readonly getSql: string;
+  /** Entities whose PostgreSQL sequence is known to exist (see `nextId`). */
+  private readonly sequences = new Set<string>();
 
   constructor(
     readonly db: Kysely<Database>,
@@ -50,7 +53,21 @@ export class RecordStore {
     return this.db.transaction().execute(work);
   }
 
+  /**
+   * The next id of `entity`. SQLite: a counter row in `cw_sequence`, updated in the caller's
+   * transaction (one connection, so nothing else waits on it). PostgreSQL: one sequence per entity,
+   * because a counter row stays locked until the caller's transaction commits and concurrent creates
+   * of one entity (tickets from several delivery workers) would queue behind each other; `nextval`
+   * never waits for other transactions and is not undone by a rollback, so an id a rolled-back
+   * transaction took is a gap, as ConnectWise has too. Taking the id on another connection instead
+   * would deadlock once every pooled connection is an open transaction waiting for one.
+   */
   async nextId(entity: string, trx: Db = this.db): Promise<number> {
+    if (this.dialect === 'postgres') {
+      const name = await this.sequenceOf(entity, trx);
+      const { rows } = await sql<{ id: number | string }>`SELECT nextval(${name}) AS id`.execute(trx);
+      return Number(rows[0]!.id);
+    }
     const row = await trx
       .insertInto('cw_sequence')
       .values({ entity, next_id: 1 })
@@ -62,6 +79,13 @@ export class RecordStore {
 
   /** Moves the sequence past an id chosen by the caller (seeded records such as ticket 123456). */
   private async bumpSequence(entity: string, id: number, trx: Db): Promise<void> {
+    if (this.dialect === 'postgres') {
+      const name = await this.sequenceOf(entity, trx);
+      // Read and set are two steps: a create that took an id between them would be set back, but
+      // only if ids reached `id` in that instant, and then `id` itself would already be taken.
+      await sql`SELECT setval(${name}, ${id}) FROM ${sql.table(name)} WHERE last_value < ${id}`.execute(trx);
+      return;
+    }
     await trx
       .insertInto('cw_sequence')
       .values({ entity, next_id: id })
@@ -71,6 +95,42 @@ export class RecordStore {
         }),
       )
       .execute();
+  }
+
+  /**
+   * The name of `entity`'s PostgreSQL sequence, created on first use. It starts after the entity's
+   * largest id so far: its `cw_sequence` row (databases from before the sequences) or its records.
+   */
+  private async sequenceOf(entity: string, trx: Db): Promise<string> {
+    const name = sequenceName(entity);
+    if (this.sequences.has(entity)) return name;
+    const { rows } = await sql<{ found: boolean }>`SELECT to_regclass(${name}) IS NOT NULL AS found`.execute(
+      trx,
+    );
+    if (rows[0]?.found) {
+      this.sequences.add(entity);
+      return name;
+    }
+    // Created in the caller's transaction (not remembered until seen committed: a rollback drops it).
+    // A concurrent first create of the same entity waits for this one's commit, then fails on the
+    // catalog's unique name (or finds it taken): under a savepoint that failure only means the
+    // sequence now exists. Without IF NOT EXISTS, so that only its creator sets its start: setting
+    // it later could move it back below ids that open transactions hold.
+    const inTransaction = trx.isTransaction;
+    if (inTransaction) await sql`SAVEPOINT cw_sequence_create`.execute(trx);
+    try {
+      await sql`CREATE SEQUENCE ${sql.table(name)}`.execute(trx);
+      await sql`SELECT setval(${name}, last) FROM (SELECT GREATEST(
+          (SELECT next_id FROM cw_sequence WHERE entity = ${entity}),
+          (SELECT max(id) FROM cw_record WHERE entity = ${entity})) AS last) AS s
+        WHERE last > 0`.execute(trx);
+      if (inTransaction) await sql`RELEASE SAVEPOINT cw_sequence_create`.execute(trx);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code !== '23505' && code !== '42P07') throw e;
+      if (inTransaction) await sql`ROLLBACK TO SAVEPOINT cw_sequence_create`.execute(trx);
+    }
+    return name;
   }
 
   async insert(
@@ -212,6 +272,19 @@ export class RecordStore {
   async countReferences(entity: string, field: string, id: number, trx: Db = this.db): Promise<number> {
     return this.count(entity, { where: [sql<SqlBool>`${this.jsonNumber([field, 'id'])} = ${id}`] }, trx);
   }
+}
+
+/**
+ * The PostgreSQL sequence of an entity: lower case (so the name needs no quoting where it is passed
+ * as text), with a hash of the exact entity name when lowering or shortening changed it.
+ */
+function sequenceName(entity: string): string {
+  const plain = entity
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
+  if (plain === entity) return `cw_seq_${plain}`;
+  return `cw_seq_${plain}_${createHash('sha256').update(entity).digest('hex').slice(0, 8)}`;
 }
 
 interface StoredRow {

@@ -1,0 +1,156 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds, openTestStorage } from '../../../test/support/databases.js';
+import type { Storage } from '../../platform/db.js';
+import { RecordStore } from './records.js';
+
+const AT = '2026-03-02T10:00:00Z';
+
+/** Resolves with what `promise` gives, or with 'timeout' when it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+describe.each(databaseKinds)('RecordStore ids on %s', (kind) => {
+  let storage: Storage;
+  let store: RecordStore;
+
+  beforeAll(async () => {
+    storage = await openTestStorage(kind);
+    store = new RecordStore(storage.db, storage.dialect);
+  });
+  afterAll(async () => storage?.close());
+
+  const create = (entity: string, id?: number) =>
+    store.transaction((trx) =>
+      store.insert(entity, { data: { name: entity }, at: AT, ...(id === undefined ? {} : { id }) }, trx),
+    );
+
+  it('numbers each entity from 1, and an explicit id moves the counter past it, never back', async () => {
+    expect([await create('ticket'), await create('ticket'), await create('company')]).toEqual([1, 2, 1]);
+    expect(await create('ticket', 123456)).toBe(123456);
+    expect(await create('ticket')).toBe(123457);
+    expect(await create('ticket', 50)).toBe(50);
+    expect(await create('ticket')).toBe(123458);
+    expect(await store.nextId('ticket')).toBe(123459);
+    const stored = await store.get('ticket', 123456);
+    expect(stored?.data).toEqual({ name: 'ticket', id: 123456 });
+  });
+
+  it('continues after a counter written before (a database from an earlier version)', async () => {
+    await storage.db.insertInto('cw_sequence').values({ entity: 'agreement', next_id: 41 }).execute();
+    expect(await create('agreement')).toBe(42);
+    expect(await create('agreement')).toBe(43);
+  });
+
+  it('gives 50 concurrent creates of a new entity 50 distinct ids', async () => {
+    const ids = await Promise.all(Array.from({ length: 50 }, () => create('serviceNote')));
+    expect(new Set(ids).size).toBe(50);
+    const rows = await store.list('serviceNote', {});
+    expect(rows.map((r) => r.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    // A first create of the entity may have run with the others: numbering still starts at 1.
+    expect(Math.min(...ids)).toBe(1);
+    expect(await create('serviceNote')).toBe(Math.max(...ids) + 1);
+  });
+
+  it.runIf(kind === 'postgres')(
+    'lets a transaction create and commit while another one that created a record is still open',
+    async () => {
+      await create('configuration'); // the entity's first record (its sequence) exists already
+      let releaseA!: () => void;
+      const aMayEnd = new Promise<void>((resolve) => {
+        releaseA = resolve;
+      });
+      let aCreated!: (id: number) => void;
+      const aId = new Promise<number>((resolve) => {
+        aCreated = resolve;
+      });
+      const a = store.transaction(async (trx) => {
+        const id = await store.insert('configuration', { data: { name: 'A' }, at: AT }, trx);
+        aCreated(id);
+        await aMayEnd;
+        throw new Error('A rolls back');
+      });
+      const aFailed = a.then(
+        () => 'committed',
+        (e: Error) => e.message,
+      );
+      try {
+        const idA = await aId;
+        // Before, B waited here on the counter row A had locked, until A's transaction ended.
+        const idB = await within(create('configuration'), 5000);
+        expect(idB).not.toBe('timeout');
+        expect(idB).not.toBe(idA);
+        expect((await store.get('configuration', idB as number))?.data.name).toBe('configuration');
+        expect(await store.get('configuration', idA)).toBeUndefined(); // A has not committed
+        releaseA();
+        expect(await aFailed).toBe('A rolls back');
+        // A's id is a gap: it is not given out again.
+        expect(await store.get('configuration', idA)).toBeUndefined();
+        expect(await create('configuration')).toBeGreaterThan(Math.max(idA, idB as number));
+      } finally {
+        releaseA();
+        await aFailed;
+      }
+    },
+  );
+
+  it.runIf(kind === 'postgres').each(['commits', 'rolls back'])(
+    'gives distinct ids to two first creates of a new entity at once (the first one %s)',
+    async (outcome) => {
+      // A name of its own: the wait below looks for B's statement among all of the server's sessions.
+      const entity = `race${process.pid}${Date.now().toString(36)}${outcome === 'commits' ? 'c' : 'r'}`;
+      let releaseA!: () => void;
+      const aMayEnd = new Promise<void>((resolve) => {
+        releaseA = resolve;
+      });
+      let aCreated!: (id: number) => void;
+      const aId = new Promise<number>((resolve) => {
+        aCreated = resolve;
+      });
+      const a = store
+        .transaction(async (trx) => {
+          const id = await store.insert(entity, { data: { name: 'A' }, at: AT }, trx);
+          aCreated(id);
+          await aMayEnd;
+          if (outcome === 'rolls back') throw new Error('A rolls back');
+        })
+        .catch((e: Error) => e.message);
+      try {
+        expect(await aId).toBe(1);
+        const b = create(entity);
+        // B creates the sequence too and waits on A's uncommitted one (only ever for an entity's
+        // very first records); wait until it does, so that A ends while B is in the middle of it.
+        for (let i = 0; ; i++) {
+          const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE ${`%CREATE SEQUENCE%${entity}%`}`.execute(
+            storage.db,
+          );
+          if (Number(rows[0]!.n) > 0) break;
+          expect(i, 'B never waited on the sequence A created').toBeLessThan(200);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        releaseA();
+        await a;
+        const idB = await b;
+        const rows = await store.list(entity, {});
+        if (outcome === 'commits') {
+          expect(idB).toBe(2);
+          expect(rows.map((r) => r.data.name)).toEqual(['A', entity]);
+        } else {
+          // A's sequence went with its transaction: B made its own, which starts at 1 again.
+          expect(idB).toBe(1);
+          expect(rows.map((r) => r.data.name)).toEqual([entity]);
+        }
+        expect(await create(entity)).toBe(idB + 1);
+      } finally {
+        releaseA();
+        await a;
+      }
+    },
+  );
+});
