@@ -95,8 +95,8 @@ async function splitLines(file: string): Promise<number> {
   );
   await forEachLine(
     gunzip,
-    (line) => {
-      if (line.length > 0) rows++;
+    (_bytes, start, end) => {
+      if (end > start) rows++;
     },
     () => {},
   );

@@ -9,6 +9,7 @@ import {
   mergeIdentity,
   mergeTopDomains,
   mergeWindowCount,
+  PENDING_DOMAINS,
   type TopDomainsRow,
   topDomainKey,
   type WindowCountRow,
@@ -406,5 +407,76 @@ describe('memory bound', () => {
     expect(d.events).toBe(EVENTS);
     expect(d.windowCounts).toHaveLength(size.windowRows);
     expect(d.dailyTotals[0]!.requests).toBe(EVENTS);
+  });
+});
+
+describe('AggregateBatch: top domains', () => {
+  it('reports the exact top 10 of a 1M-event Zipf stream within k + PENDING_DOMAINS entries', () => {
+    const DOMAINS = 100_000;
+    const EVENTS = 1_000_000;
+    const K = 256;
+    let seed = 20261205;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
+      x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+    };
+    const cumulative = new Float64Array(DOMAINS);
+    let total = 0;
+    for (let i = 0; i < DOMAINS; i++) {
+      total += 1 / (i + 1) ** 1.1;
+      cumulative[i] = total;
+    }
+    // Popularity unrelated to the name; some names in upper case with the root's dot, as logs have them.
+    const names = Array.from({ length: DOMAINS }, (_, i) => `host${i}.example.com`);
+    for (let i = DOMAINS - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [names[i], names[j]] = [names[j]!, names[i]!];
+    }
+    const exact = new Int32Array(DOMAINS);
+    const b = new AggregateBatch({ windowMinutes: 240, heavyHitterCapacity: K });
+    const identity = { label: 'host-1', type: 'roaming-computer' };
+    const day = Date.UTC(2026, 11, 5);
+    let maxHeld = 0;
+    for (let e = 0; e < EVENTS; e++) {
+      const u = random() * total;
+      let lo = 0;
+      let hi = DOMAINS - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid]! < u) lo = mid + 1;
+        else hi = mid;
+      }
+      exact[lo]! += 1;
+      const name = names[lo]!;
+      b.add({
+        ts: day + (e % 86_400_000),
+        customerId: 1,
+        identity,
+        domain: e % 3 === 0 ? `${name.toUpperCase()}.` : name,
+        action: 'allowed',
+        categories: [],
+      });
+      if ((e & 0x3fff) === 0) {
+        const size = b.size();
+        maxHeld = Math.max(maxHeld, size.summaryEntries + size.pendingDomains);
+      }
+    }
+    expect(maxHeld).toBeLessThanOrEqual(K + PENDING_DOMAINS);
+    const top = b.deltas().topDomains;
+    expect(top).toHaveLength(1);
+    const summary = top[0]!.summary;
+    expect(summary.n).toBe(EVENTS);
+    expect(summary.entries).toHaveLength(K);
+    const exactTop = [...exact.keys()]
+      .sort((x, y) => exact[y]! - exact[x]! || (names[x]! < names[y]! ? -1 : 1))
+      .slice(0, 10);
+    expect(summary.entries.slice(0, 10).map(([domain]) => domain)).toEqual(exactTop.map((r) => names[r]));
+    for (const [domain, count, error] of summary.entries.slice(0, 10)) {
+      const f = exact[names.indexOf(domain)]!;
+      expect(count - error).toBeLessThanOrEqual(f);
+      expect(f).toBeLessThanOrEqual(count);
+    }
   });
 });

@@ -21,9 +21,9 @@
 // Memory of a batch, in entries: Σ over customers of
 //     identities × windows touched × (1 + security categories seen)   (window cells)
 //   + identities                                                      (first/last seen)
-//   + days × (1 + 9 categories + 2 summaries of at most k domains)    (daily rows, top domains)
+//   + days × (1 + 9 categories + 2 summaries of at most k + PENDING_DOMAINS domains)
 // whatever the number of events: a day's file of 1M requests from one customer with 300 identities
-// and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × 256 domains — a few MB.
+// and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × (256 + 4096) domains — a few MB.
 
 import { assertCapacity, mergeSummary, type SerializedSummary, SpaceSaving } from './heavy-hitters.js';
 import {
@@ -120,13 +120,20 @@ export interface BatchSize {
   summaries: number;
   /** Domains held by all summaries together (≤ summaries × capacity). */
   summaryEntries: number;
+  /** Domains counted exactly, not yet folded into their summary (≤ summaries × PENDING_DOMAINS). */
+  pendingDomains: number;
 }
 
 // ---- in-memory state: customer → identity → window, customer → day ----
+// Per-category counts are arrays indexed like SECURITY_CATEGORIES. The hot path (add) keeps the last
+// window of each identity and the last day of each customer at hand: log lines come roughly in time
+// order, so most events land in the cell the previous event of the same identity did.
+
+type CategoryCounts = (CategoryCount | undefined)[];
 
 interface WindowCell {
   all: CategoryCount;
-  byCategory: Map<SecurityCategory, CategoryCount>;
+  byCategory: CategoryCounts;
 }
 
 interface IdentityState {
@@ -136,19 +143,37 @@ interface IdentityState {
   lastSeen: number;
   requests: number;
   windows: Map<number, WindowCell>;
+  lastWindowStart: number;
+  lastCell: WindowCell | undefined;
 }
 
+/**
+ * The domains of one customer × day × action: exact counts of the latest distinct domains, folded into
+ * the Space-Saving summary (as weighted offers, which keep its bounds) when PENDING_DOMAINS of them
+ * have gathered and before the summary is read. Counting a repeated domain is then one map update
+ * instead of a heap update.
+ */
+interface TopState {
+  summary: SpaceSaving;
+  pending: Map<string, number>;
+}
+
+/** Distinct domains counted exactly before they are folded into a summary (memory: see the header). */
+export const PENDING_DOMAINS = 4096;
+
 interface DayState {
+  dayStart: number;
   requests: number;
   allowed: number;
   blocked: number;
-  byCategory: Map<SecurityCategory, CategoryCount>;
-  top: Partial<Record<DnsAction, SpaceSaving>>;
+  byCategory: CategoryCounts;
+  top: Partial<Record<DnsAction, TopState>>;
 }
 
 interface CustomerState {
   identities: Map<string, IdentityState>;
   days: Map<number, DayState>;
+  lastDay: DayState | undefined;
   // Side index by the event's identity object (decoders reuse one object per identity): skips building
   // the text key per event. Records are never removed from `identities`, so an entry stays valid.
   byObject: WeakMap<object, IdentityState>;
@@ -158,19 +183,32 @@ function identityKey(type: string, label: string): string {
   return `${type}\u0000${label}`;
 }
 
-function bump(
-  map: Map<SecurityCategory, CategoryCount>,
-  category: SecurityCategory,
-  blocked: number,
-  total: number,
-) {
-  const c = map.get(category);
-  if (c === undefined) map.set(category, { blocked, total });
+function bump(counts: CategoryCounts, index: number, blocked: number, total: number) {
+  const c = counts[index];
+  if (c === undefined) counts[index] = { blocked, total };
   else {
     c.blocked += blocked;
     c.total += total;
   }
 }
+
+function emptyCounts(): CategoryCounts {
+  return new Array<CategoryCount | undefined>(SECURITY_CATEGORIES.length).fill(undefined);
+}
+
+/** The positions in SECURITY_CATEGORIES of a category list's distinct security categories. */
+function securityIndexes(categories: readonly string[]): readonly number[] {
+  const out: number[] = [];
+  for (const category of categories) {
+    if (!isSecurityCategory(category)) continue;
+    const i = SECURITY_CATEGORIES.indexOf(category);
+    if (!out.includes(i)) out.push(i);
+  }
+  return out;
+}
+
+/** Category lists remembered per batch (decoders reuse one array per distinct list). */
+const MAX_REMEMBERED_LISTS = 4096;
 
 /** The domain as counted in the top lists: lower case, without the root's trailing dot. */
 export function topDomainKey(domain: string): string {
@@ -193,11 +231,26 @@ function assertEvent(e: AggregatableEvent): void {
   }
 }
 
+/** Folds a day × action's pending exact counts into its summary (by count, largest first). */
+function flushTop(top: TopState): void {
+  if (top.pending.size === 0) return;
+  const counts = new Map<string, number>();
+  for (const [domain, n] of top.pending) {
+    const key = topDomainKey(domain);
+    if (key !== '') counts.set(key, (counts.get(key) ?? 0) + n);
+  }
+  top.pending.clear();
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [domain, n] of sorted) top.summary.offer(domain, n);
+}
+
 export class AggregateBatch {
   readonly windowMinutes: number;
   readonly heavyHitterCapacity: number;
   readonly #windowMs: number;
   readonly #customers = new Map<number, CustomerState>();
+  /** Category list → positions of its security categories (keyed by the list object). */
+  readonly #lists = new Map<readonly string[], readonly number[]>();
   #events = 0;
 
   constructor(options: Partial<AggregateOptions> = {}) {
@@ -231,35 +284,48 @@ export class AggregateBatch {
     if (ts > identity.lastSeen) identity.lastSeen = ts;
 
     const windowStart = windowStartMs(ts, this.#windowMs);
-    let cell = identity.windows.get(windowStart);
-    if (cell === undefined) {
-      cell = { all: { blocked: 0, total: 0 }, byCategory: new Map() };
-      identity.windows.set(windowStart, cell);
+    let cell = identity.lastCell;
+    if (cell === undefined || identity.lastWindowStart !== windowStart) {
+      cell = identity.windows.get(windowStart);
+      if (cell === undefined) {
+        cell = { all: { blocked: 0, total: 0 }, byCategory: emptyCounts() };
+        identity.windows.set(windowStart, cell);
+      }
+      identity.lastCell = cell;
+      identity.lastWindowStart = windowStart;
     }
     cell.all.total += 1;
     cell.all.blocked += blocked;
 
-    const day = this.#day(customer, windowStartMs(ts, DAY_MS));
+    let day = customer.lastDay;
+    if (day === undefined || ts < day.dayStart || ts >= day.dayStart + DAY_MS) {
+      day = this.#day(customer, windowStartMs(ts, DAY_MS));
+      customer.lastDay = day;
+    }
     day.requests += 1;
     if (blocked) day.blocked += 1;
     else day.allowed += 1;
 
-    const categories = event.categories;
-    for (let i = 0; i < categories.length; i++) {
-      const category = categories[i]!;
-      if (!isSecurityCategory(category) || categories.indexOf(category) < i) continue;
-      bump(cell.byCategory, category, blocked, 1);
-      bump(day.byCategory, category, blocked, 1);
+    const indexes = this.#securityIndexes(event.categories);
+    for (let i = 0; i < indexes.length; i++) {
+      bump(cell.byCategory, indexes[i]!, blocked, 1);
+      bump(day.byCategory, indexes[i]!, blocked, 1);
     }
 
-    const domain = topDomainKey(event.domain);
+    const domain = event.domain;
     if (domain !== '') {
-      let summary = day.top[action];
-      if (summary === undefined) {
-        summary = new SpaceSaving(this.heavyHitterCapacity);
-        day.top[action] = summary;
+      let top = day.top[action];
+      if (top === undefined) {
+        top = { summary: new SpaceSaving(this.heavyHitterCapacity), pending: new Map() };
+        day.top[action] = top;
       }
-      summary.offer(domain);
+      const pending = top.pending;
+      const n = pending.get(domain);
+      if (n !== undefined) pending.set(domain, n + 1);
+      else {
+        if (pending.size >= PENDING_DOMAINS) flushTop(top);
+        pending.set(domain, 1);
+      }
     }
     this.#events += 1;
   }
@@ -277,6 +343,8 @@ export class AggregateBatch {
         `Cannot merge ${other.windowMinutes}-minute windows into ${this.windowMinutes}-minute ones`,
       );
     }
+    other.#flushTops();
+    this.#flushTops();
     for (const [customerId, theirs] of other.#customers) {
       const mine = this.#customer(customerId);
       for (const [key, t] of theirs.identities) {
@@ -285,6 +353,7 @@ export class AggregateBatch {
           mine.identities.set(key, {
             ...t,
             windows: new Map([...t.windows].map(([w, c]) => [w, cloneCell(c)])),
+            lastCell: undefined,
           });
           continue;
         }
@@ -299,7 +368,7 @@ export class AggregateBatch {
           }
           cell.all.blocked += c.all.blocked;
           cell.all.total += c.all.total;
-          for (const [category, n] of c.byCategory) bump(cell.byCategory, category, n.blocked, n.total);
+          addCounts(cell.byCategory, c.byCategory);
         }
       }
       for (const [dayMs, t] of theirs.days) {
@@ -307,16 +376,19 @@ export class AggregateBatch {
         d.requests += t.requests;
         d.allowed += t.allowed;
         d.blocked += t.blocked;
-        for (const [category, n] of t.byCategory) bump(d.byCategory, category, n.blocked, n.total);
+        addCounts(d.byCategory, t.byCategory);
         for (const action of ['allowed', 'blocked'] as const) {
           const s = t.top[action];
           if (s === undefined) continue;
           const own = d.top[action];
-          d.top[action] = SpaceSaving.merge(
-            own ?? new SpaceSaving(this.heavyHitterCapacity),
-            s,
-            this.heavyHitterCapacity,
-          );
+          d.top[action] = {
+            summary: SpaceSaving.merge(
+              own?.summary ?? new SpaceSaving(this.heavyHitterCapacity),
+              s.summary,
+              this.heavyHitterCapacity,
+            ),
+            pending: new Map(),
+          };
         }
       }
     }
@@ -325,18 +397,26 @@ export class AggregateBatch {
   }
 
   size(): BatchSize {
-    const size: BatchSize = { identities: 0, windowRows: 0, dailyRows: 0, summaries: 0, summaryEntries: 0 };
+    const size: BatchSize = {
+      identities: 0,
+      windowRows: 0,
+      dailyRows: 0,
+      summaries: 0,
+      summaryEntries: 0,
+      pendingDomains: 0,
+    };
     for (const customer of this.#customers.values()) {
       size.identities += customer.identities.size;
       for (const identity of customer.identities.values()) {
-        for (const cell of identity.windows.values()) size.windowRows += 1 + cell.byCategory.size;
+        for (const cell of identity.windows.values()) size.windowRows += 1 + definedCount(cell.byCategory);
       }
       size.dailyRows += customer.days.size;
       for (const day of customer.days.values()) {
-        for (const s of [day.top.allowed, day.top.blocked]) {
-          if (s === undefined) continue;
+        for (const top of [day.top.allowed, day.top.blocked]) {
+          if (top === undefined) continue;
           size.summaries += 1;
-          size.summaryEntries += s.size;
+          size.summaryEntries += top.summary.size;
+          size.pendingDomains += top.pending.size;
         }
       }
     }
@@ -345,6 +425,7 @@ export class AggregateBatch {
 
   /** The rows to add to the stored aggregates, in a stable order (customer, identity, time, category). */
   deltas(): AggregateDeltas {
+    this.#flushTops();
     const out: AggregateDeltas = {
       events: this.#events,
       windowCounts: [],
@@ -380,10 +461,10 @@ export class AggregateBatch {
             total: c.total,
           });
           out.windowCounts.push(row(ALL_REQUESTS, cell.all));
-          for (const category of SECURITY_CATEGORIES) {
-            const c = cell.byCategory.get(category);
+          SECURITY_CATEGORIES.forEach((category, i) => {
+            const c = cell.byCategory[i];
             if (c !== undefined) out.windowCounts.push(row(category, c));
-          }
+          });
         }
       }
       const days = [...customer.days.keys()].sort((a, b) => a - b);
@@ -391,10 +472,10 @@ export class AggregateBatch {
         const d = customer.days.get(dayMs)!;
         const day = dayOf(dayMs);
         const byCategory: DailyTotalsRow['byCategory'] = {};
-        for (const category of SECURITY_CATEGORIES) {
-          const c = d.byCategory.get(category);
+        SECURITY_CATEGORIES.forEach((category, i) => {
+          const c = d.byCategory[i];
           if (c !== undefined) byCategory[category] = { blocked: c.blocked, total: c.total };
-        }
+        });
         out.dailyTotals.push({
           customerId,
           day,
@@ -404,8 +485,9 @@ export class AggregateBatch {
           byCategory,
         });
         for (const action of ['allowed', 'blocked'] as const) {
-          const s = d.top[action];
-          if (s !== undefined) out.topDomains.push({ customerId, day, action, summary: s.toJSON() });
+          const top = d.top[action];
+          if (top !== undefined)
+            out.topDomains.push({ customerId, day, action, summary: top.summary.toJSON() });
         }
       }
     }
@@ -416,7 +498,16 @@ export class AggregateBatch {
     const key = identityKey(type, label);
     let identity = customer.identities.get(key);
     if (identity === undefined) {
-      identity = { label, type, firstSeen: ts, lastSeen: ts, requests: 0, windows: new Map() };
+      identity = {
+        label,
+        type,
+        firstSeen: ts,
+        lastSeen: ts,
+        requests: 0,
+        windows: new Map(),
+        lastWindowStart: 0,
+        lastCell: undefined,
+      };
       customer.identities.set(key, identity);
     }
     return identity;
@@ -425,7 +516,7 @@ export class AggregateBatch {
   #customer(customerId: number): CustomerState {
     let c = this.#customers.get(customerId);
     if (c === undefined) {
-      c = { identities: new Map(), days: new Map(), byObject: new WeakMap() };
+      c = { identities: new Map(), days: new Map(), lastDay: undefined, byObject: new WeakMap() };
       this.#customers.set(customerId, c);
     }
     return c;
@@ -434,18 +525,46 @@ export class AggregateBatch {
   #day(customer: CustomerState, dayMs: number): DayState {
     let d = customer.days.get(dayMs);
     if (d === undefined) {
-      d = { requests: 0, allowed: 0, blocked: 0, byCategory: new Map(), top: {} };
+      d = { dayStart: dayMs, requests: 0, allowed: 0, blocked: 0, byCategory: emptyCounts(), top: {} };
       customer.days.set(dayMs, d);
     }
     return d;
   }
+
+  #securityIndexes(categories: readonly string[]): readonly number[] {
+    let indexes = this.#lists.get(categories);
+    if (indexes === undefined) {
+      indexes = securityIndexes(categories);
+      if (this.#lists.size >= MAX_REMEMBERED_LISTS) this.#lists.clear();
+      this.#lists.set(categories, indexes);
+    }
+    return indexes;
+  }
+
+  #flushTops(): void {
+    for (const customer of this.#customers.values()) {
+      for (const day of customer.days.values()) {
+        if (day.top.allowed) flushTop(day.top.allowed);
+        if (day.top.blocked) flushTop(day.top.blocked);
+      }
+    }
+  }
 }
 
 function cloneCell(c: WindowCell): WindowCell {
-  return {
-    all: { ...c.all },
-    byCategory: new Map([...c.byCategory].map(([category, n]) => [category, { ...n }])),
-  };
+  return { all: { ...c.all }, byCategory: c.byCategory.map((n) => (n === undefined ? undefined : { ...n })) };
+}
+
+function addCounts(into: CategoryCounts, from: CategoryCounts): void {
+  from.forEach((n, i) => {
+    if (n !== undefined) bump(into, i, n.blocked, n.total);
+  });
+}
+
+function definedCount(counts: CategoryCounts): number {
+  let n = 0;
+  for (const c of counts) if (c !== undefined) n++;
+  return n;
 }
 
 // ---- merging deltas into stored rows (pure; the caller reads the stored row, writes the result) ----

@@ -17,7 +17,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AggregateBatch, type AggregateDeltas, type AggregateOptions } from '../aggregate/index.js';
-import { createUmbrellaCsvParser } from '../sources/umbrella-csv.js';
+import { BAD, BLANK, ROW, UmbrellaRowReader } from '../sources/umbrella-csv-bytes.js';
 import { customerOfKey, orgIdFromKey, type RoutingTable } from './routing.js';
 import type { LineError } from './types.js';
 
@@ -130,16 +130,16 @@ function gzipReason(e: unknown): string {
 }
 
 /**
- * Calls onLine for every line of the chunks (without its '\n'; a last line without one included),
- * onTooLong instead for a line longer than MAX_LINE_BYTES (whose bytes are skipped), and onChunk
- * before each chunk's lines. Lines are cut on the '\n' byte, which is never part of a multi-byte
- * UTF-8 character, and each line is decoded on its own: a string sliced out of one big chunk string
- * would keep that whole chunk alive for as long as any piece of it (an identity, a domain) is kept in
- * a cache or an aggregate — tens of MB of dead text. Only a line split between chunks is copied.
+ * Calls onLine(bytes, start, end) for every line of the chunks (the range without its '\n'; a last
+ * line without one included), onTooLong instead for a line longer than MAX_LINE_BYTES (whose bytes are
+ * skipped), and onChunk before each chunk's lines. Lines are cut on the '\n' byte, which is never
+ * part of a multi-byte UTF-8 character. A line is handed over where it lies in its chunk; only a line
+ * split between two chunks is copied (into a buffer of its own). The callee may change the bytes of
+ * the line it is given, nothing else.
  */
 export async function forEachLine(
   chunks: AsyncIterable<Buffer | Uint8Array>,
-  onLine: (line: string) => void,
+  onLine: (bytes: Buffer, start: number, end: number) => void,
   onTooLong: () => void,
   onChunk?: (chunk: Buffer) => void,
 ): Promise<void> {
@@ -167,15 +167,18 @@ export async function forEachLine(
     else if (carryLength > 0) {
       carry.push(chunk.subarray(0, first));
       if (carryLength + first > MAX_LINE_BYTES) onTooLong();
-      else onLine(Buffer.concat(carry).toString('utf8'));
+      else {
+        const line = Buffer.concat(carry);
+        onLine(line, 0, line.length);
+      }
       carry = [];
       carryLength = 0;
-    } else onLine(chunk.toString('utf8', 0, first));
+    } else onLine(chunk, 0, first);
     const last = chunk.lastIndexOf(10);
     let start = first + 1;
     while (start <= last) {
       const nl = chunk.indexOf(10, start);
-      onLine(chunk.toString('utf8', start, nl));
+      onLine(chunk, start, nl);
       start = nl + 1;
     }
     if (last + 1 < chunk.length) {
@@ -183,7 +186,10 @@ export async function forEachLine(
       carryLength = chunk.length - last - 1;
     }
   }
-  if (!skipping && carryLength > 0) onLine(Buffer.concat(carry).toString('utf8'));
+  if (!skipping && carryLength > 0) {
+    const line = Buffer.concat(carry);
+    onLine(line, 0, line.length);
+  }
 }
 
 /**
@@ -199,7 +205,8 @@ export async function processFile(
   const counter = { bytes: 0 };
   const counts: FileCounts = { bytes: 0, rows: 0, badRows: 0, unrouted: 0, errors: [] };
   const defaultOrg = orgIdFromKey(task.locationKey ?? task.routeKey);
-  const parser = createUmbrellaCsvParser(defaultOrg === undefined ? {} : { orgId: defaultOrg });
+  const reader = new UmbrellaRowReader(defaultOrg === undefined ? {} : { orgId: defaultOrg });
+  const row = reader.row;
   const batch = new AggregateBatch(task.aggregate);
   const fileCustomer = customerOfKey(task.routing, task.routeKey);
   const orgs = task.routing.orgs;
@@ -209,7 +216,7 @@ export async function processFile(
   const ev = {
     ts: 0,
     customerId: 0,
-    identity: { label: '', type: '' } as { label: string; type: string },
+    identity: row.identity as { label: string; type: string },
     domain: '',
     action: 'allowed' as 'allowed' | 'blocked',
     categories: [] as readonly string[],
@@ -227,38 +234,36 @@ export async function processFile(
     if (counts.errors.length < maxErrors) counts.errors.push(error);
   };
 
-  const handleLine = (line: string): void => {
+  const handleLine = (bytes: Buffer, start: number, end: number): void => {
     lineNumber++;
-    const r = parser.parseLine(line, lineNumber);
-    if (r.ok) {
-      if ('event' in r) {
-        nonBlank++;
-        counts.rows++;
-        const e = r.event;
-        let customerId = fileCustomer;
-        if (customerId === undefined) {
-          const org = e.orgId;
-          if (org !== lastOrg) {
-            lastOrg = org;
-            lastOrgCustomer = org === undefined ? undefined : orgs[org];
-          }
-          customerId = lastOrgCustomer;
+    const outcome = reader.read(bytes, start, end, lineNumber);
+    if (outcome === ROW) {
+      nonBlank++;
+      counts.rows++;
+      let customerId = fileCustomer;
+      if (customerId === undefined) {
+        const org = row.orgId;
+        if (org !== lastOrg) {
+          lastOrg = org;
+          lastOrgCustomer = org === undefined ? undefined : orgs[org];
         }
-        if (customerId === undefined) {
-          counts.unrouted++;
-          return;
-        }
-        ev.ts = e.ts;
-        ev.customerId = customerId;
-        ev.identity = e.identity;
-        ev.domain = e.domain;
-        ev.action = e.action;
-        ev.categories = e.categories;
-        batch.add(ev);
+        customerId = lastOrgCustomer;
+      }
+      if (customerId === undefined) {
+        counts.unrouted++;
         return;
       }
-      if (!('header' in r)) return; // blank
-    } else bad(r.error.line, r.error.message);
+      ev.ts = row.ts;
+      ev.customerId = customerId;
+      ev.identity = row.identity;
+      ev.domain = row.domain;
+      ev.action = row.action;
+      ev.categories = row.categories;
+      batch.add(ev);
+      return;
+    }
+    if (outcome === BAD) bad(lineNumber, reader.error);
+    else if (outcome === BLANK) return;
     // Not a row: the file must show one among its first SNIFF_LINES non-blank lines.
     if (++nonBlank === SNIFF_LINES && counts.rows === 0 && counts.badRows > 0)
       throw new Refused(notCsv(firstError));

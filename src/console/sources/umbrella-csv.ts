@@ -35,7 +35,7 @@ import {
 import { labelKey, normalizeIdentityType } from './identity.js';
 import { formatUtcDateTime, parseUtcDateTime } from './time.js';
 
-// Logical fields, in Umbrella's positional order.
+// Logical fields, in Umbrella's positional order (exported for the byte reader as FIELD).
 const TS = 0;
 const MG = 1;
 const IDS = 2;
@@ -53,6 +53,20 @@ const RULE = 13;
 const COUNTRIES = 14;
 const ORG = 15;
 const FIELD_COUNT = 16;
+
+/** The logical fields the byte reader (umbrella-csv-bytes.ts) reads, by name. */
+export const FIELD = { TS, MG, IDS, IIP, EIP, ACTION, QTYPE, DOMAIN, CATS, MGTYPE, IDTYPES, ORG } as const;
+
+/**
+ * Where the next data line's fields are: physical column of each logical field (-1: the file has no
+ * such column), the fewest columns a line must have, and why no line can be read (a header without a
+ * required column). A header row changes it; the byte reader reads lines with the same layout.
+ */
+export interface ColumnLayout {
+  readonly cols: Int32Array;
+  readonly minColumns: number;
+  readonly problem: string | undefined;
+}
 
 /** Umbrella's header names, by position (the Secure Access / Sentinel spellings). */
 export const UMBRELLA_DNS_COLUMNS = [
@@ -115,6 +129,8 @@ export type UmbrellaLineResult =
 
 export interface UmbrellaCsvParser {
   parseLine(line: string, lineNumber: number): UmbrellaLineResult;
+  /** The columns lines are read with now (see ColumnLayout). */
+  readonly layout: ColumnLayout;
 }
 
 interface IdentityEntry {
@@ -146,8 +162,8 @@ function umbrellaQueryTypeAt(line: string, start: number, end: number): string |
   return name;
 }
 
-/** Query type names by number, for umbrellaQueryTypeAt. */
-const KNOWN_QUERY_TYPES: (string | undefined)[] = [];
+/** Query type names by number, for umbrellaQueryTypeAt and the byte reader. */
+export const KNOWN_QUERY_TYPES: (string | undefined)[] = [];
 for (let n = 0; n < 300; n++) {
   const name = queryTypeName(n);
   if (!name.startsWith('TYPE')) KNOWN_QUERY_TYPES[n] = name;
@@ -159,7 +175,7 @@ function chainLength(e: IdentityEntry | undefined): number {
   return n;
 }
 
-interface CategoryEntry {
+export interface CategoryEntry {
   categories: readonly CanonicalCategory[];
   vendorCategories: readonly string[];
   /** What a block was for when the line has no Blocked Categories column. */
@@ -249,7 +265,7 @@ export function splitIdentities(field: string, mg: string, typeCount?: number): 
   return pieces.map((p) => p.text);
 }
 
-function resolveIdentities(
+export function resolveIdentities(
   mg: string,
   idsField: string,
   mgType: string | undefined,
@@ -271,7 +287,7 @@ function resolveIdentities(
   return { identity, identities: Object.freeze(identities) };
 }
 
-function resolveCategoryList(field: string): CategoryEntry {
+export function resolveCategoryList(field: string): CategoryEntry {
   const vendorCategories = Object.freeze(splitList(field));
   const categories = Object.freeze(categoriesOfLabels(vendorCategories));
   const inferred = inferBlockedCategories(categories);
@@ -290,6 +306,10 @@ class Parser implements UmbrellaCsvParser {
   private readonly cols = new Int32Array(FIELD_COUNT);
   private minColumns = MIN_COLUMNS;
   private headerProblem: string | undefined;
+
+  get layout(): ColumnLayout {
+    return { cols: this.cols, minColumns: this.minColumns, problem: this.headerProblem };
+  }
   private splitError = '';
   private readonly identityCache = new Map<string, IdentityEntry>();
   private readonly categoryCache = new Map<string, CategoryEntry>();
