@@ -110,6 +110,8 @@ const instant = z
 
 export class IngestService {
   readonly owner = ownerName();
+  /** Worker threads by pool size, kept between calls (see pool.ts: idle threads end by themselves). */
+  readonly #pools = new Map<number, WorkerPool>();
 
   constructor(
     readonly store: IngestStore,
@@ -117,6 +119,23 @@ export class IngestService {
     private readonly clock: Clock,
     private readonly options: { leaseMs?: number; aggregate?: Partial<AggregateOptions> } = {},
   ) {}
+
+  /** The pool of `size` worker threads (created on first use). */
+  pool(size: number): WorkerPool {
+    let pool = this.#pools.get(size);
+    if (!pool) {
+      pool = new WorkerPool(size);
+      this.#pools.set(size, pool);
+    }
+    return pool;
+  }
+
+  /** Ends the worker threads (a closed service can still ingest: it starts new ones). */
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.close()));
+  }
 
   private async customer(providerId: number, customerId: number) {
     const c = await this.consoleStore.getCustomer(providerId, customerId);
@@ -345,7 +364,7 @@ export class IngestService {
     };
     const routing = buildRoutingTable(await this.store.listBindings(providerId));
     const concurrency = Math.max(0, Math.min(options.concurrency ?? 2, 64));
-    const pool = new WorkerPool(concurrency);
+    const pool = this.pool(concurrency);
     const leaseMs = this.options.leaseMs ?? DEFAULT_LEASE_MS;
     const inflight = new Map<number, FileProgress>();
     const progress: IngestProgress = {
@@ -406,7 +425,6 @@ export class IngestService {
       await Promise.all(Array.from({ length: Math.max(1, concurrency) + (concurrency > 0 ? 1 : 0) }, lane));
     } finally {
       clearInterval(renewal);
-      await pool.close();
     }
     return reports;
   }

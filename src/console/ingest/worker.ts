@@ -21,7 +21,7 @@ async function s3Object(at: { bucket: string; key: string; s3: object }): Promis
   return openObject(client, at.bucket, at.key);
 }
 
-async function run(req: WorkerRequest): Promise<FileResult> {
+async function run(req: Extract<WorkerRequest, { task: unknown }>): Promise<FileResult> {
   let input: AsyncIterable<Uint8Array>;
   try {
     const at = req.locator;
@@ -44,6 +44,10 @@ async function run(req: WorkerRequest): Promise<FileResult> {
 }
 
 parentPort!.on('message', (req: WorkerRequest) => {
+  if ('ping' in req) {
+    parentPort!.postMessage({ type: 'ready', id: req.id } satisfies WorkerResponse);
+    return;
+  }
   run(req).then(
     (result) => parentPort!.postMessage({ type: 'result', id: req.id, result } satisfies WorkerResponse),
     (e: unknown) =>

@@ -45,11 +45,6 @@ export const HEADER = 2;
 export const BAD = -1;
 export type ReadOutcome = typeof ROW | typeof BLANK | typeof HEADER | typeof BAD;
 
-interface DomainEntry {
-  domain: string;
-  categories: readonly CanonicalCategory[];
-}
-
 /** Organization ids longer than this are decoded on every line (Umbrella's are 7 digits). */
 const MAX_ORG_BYTES = 64;
 
@@ -88,8 +83,10 @@ export class UmbrellaRowReader {
   readonly #ends = new Int32Array(MAX_STORED);
   readonly #parts = new KeyParts();
   readonly #identities = new ByteKeyTable<EventIdentity>({ maxEntries: 1 << 15 });
-  /** (domain, categories) → both, read: a domain's categories rarely change, so one lookup serves both. */
-  readonly #domains = new ByteKeyTable<DomainEntry>({ maxEntries: 1 << 16 });
+  /** Domain (lower-cased, without the root's dot) → the same, as text. */
+  readonly #domains = new ByteKeyTable<string>({ maxEntries: 1 << 16 });
+  /** Categories field → its canonical list (one array per distinct field: aggregation keys on it). */
+  readonly #categories = new ByteKeyTable<readonly CanonicalCategory[]>({ maxEntries: 1 << 12 });
   // The last line's organization id, as bytes and as text: files hold one organization's lines.
   readonly #orgBytes = new Uint8Array(MAX_ORG_BYTES);
   #orgLength = -1;
@@ -158,10 +155,8 @@ export class UmbrellaRowReader {
     const starts = this.#starts;
     const ends = this.#ends;
     let count = 0;
-    let pos = start;
+    let s = start + 1;
     for (;;) {
-      if (b[pos] !== QUOTE) return false;
-      const s = pos + 1;
       const q = closingQuote(b, view, s, end);
       if (q >= end) return false; // unterminated: the string parser says so
       if (count < MAX_STORED) {
@@ -169,15 +164,20 @@ export class UmbrellaRowReader {
         ends[count] = q;
       }
       count++;
-      pos = q + 1;
+      let pos = q + 1;
       if (pos === end) break;
+      if (b[pos] === COMMA && b[pos + 1] === QUOTE) {
+        s = pos + 2; // the usual '","'
+        continue;
+      }
       let c = b[pos];
       while (c === SPACE || c === TAB) c = b[++pos];
       if (pos === end) break;
       if (c !== COMMA) return false; // '""' or text after the closing quote
       c = b[++pos];
       while (c === SPACE || c === TAB) c = b[++pos];
-      if (pos >= end) return false; // a trailing comma: an empty unquoted field
+      if (pos >= end || c !== QUOTE) return false; // a trailing comma, or an unquoted field
+      s = pos + 1;
     }
     if (count < layout.minColumns) return false;
     const cols = layout.cols;
@@ -231,18 +231,22 @@ export class UmbrellaRowReader {
 
     const parts = this.#parts;
     const row = this.row;
-    const catCol = columnOf(cols, stored, FIELD.CATS);
-    parts.count = 2;
+    parts.count = 1;
     parts.set(0, ds, de);
-    setPart(parts, 1, catCol, starts, ends);
     let hash = hashParts(b, view, parts);
     let domain = this.#domains.get(b, view, parts, hash);
     if (domain === undefined) {
-      domain = {
-        domain: latin1(b, ds, de),
-        categories: resolveCategoryList(partText(b, parts, 1) ?? '').categories,
-      };
+      domain = latin1(b, ds, de);
       this.#domains.add(b, parts, hash, domain);
+    }
+
+    const catCol = columnOf(cols, stored, FIELD.CATS);
+    setPart(parts, 0, catCol, starts, ends);
+    hash = hashParts(b, view, parts);
+    let categories = this.#categories.get(b, view, parts, hash);
+    if (categories === undefined) {
+      categories = resolveCategoryList(partText(b, parts, 0) ?? '').categories;
+      this.#categories.add(b, parts, hash, categories);
     }
 
     const orgCol = columnOf(cols, stored, FIELD.ORG);
@@ -290,9 +294,9 @@ export class UmbrellaRowReader {
     row.ts = ts;
     row.orgId = orgId;
     row.identity = identity;
-    row.domain = domain.domain;
+    row.domain = domain;
     row.action = action;
-    row.categories = domain.categories;
+    row.categories = categories;
     return true;
   }
 
@@ -340,14 +344,16 @@ export class UmbrellaRowReader {
 }
 
 /**
- * The position of the first '"' at or after s, or end. Four bytes at a time: a word holds a '"' when
- * XOR-ing it with four quotes leaves a zero byte (the classic has-zero-byte test).
+ * The position of the first '"' at or after s, or end. Four bytes at a time: XOR-ing a word with four
+ * quotes leaves a zero byte where a quote was, and the classic has-zero-byte test marks the first
+ * zero byte exactly (its lowest set bit; bits above it may be false alarms, which do not matter).
  */
 function closingQuote(b: Uint8Array, view: DataView, s: number, end: number): number {
   let q = s;
   while (q + 4 <= end) {
     const x = view.getInt32(q, true) ^ 0x22222222;
-    if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+    const zero = (x - 0x01010101) & ~x & 0x80808080;
+    if (zero !== 0) return q + ((31 - Math.clz32(zero & -zero)) >>> 3);
     q += 4;
   }
   while (q < end && b[q] !== QUOTE) q++;

@@ -1,0 +1,58 @@
+// Worker threads are kept between files and between ingest calls (starting one costs ~0.3 s), do not
+// keep the process alive while idle, and end after their idle time.
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../src/console/ingest/pool.js';
+import { buildRoutingTable } from '../../src/console/ingest/routing.js';
+import { openTestStorage } from '../support/databases.js';
+import { makeWorld, tempDir, writeLogFiles } from './support.js';
+
+const task = {
+  sourceKey: 'f',
+  routeKey: 'f',
+  routing: buildRoutingTable([]),
+  aggregate: { windowMinutes: 240, heavyHitterCapacity: 256 },
+};
+
+describe('ingestion worker threads', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0)) await c();
+  });
+
+  it('are reused by the next ingest call of the same service', async () => {
+    const storage = await openTestStorage('sqlite');
+    const w = await makeWorld(storage);
+    cleanup.push(async () => {
+      await w.service.close();
+      await storage.close();
+    });
+    const dir = tempDir();
+    await writeLogFiles(dir, { files: 4, rows: 200 });
+    expect((await w.service.ingestPath(w.providerId, dir, { concurrency: 2 })).ingested).toBe(4);
+    const pool = w.service.pool(2);
+    expect(pool.threadCount).toBe(2);
+    const more = tempDir();
+    await writeLogFiles(more, { files: 3, rows: 200, seed: 7, day: 6 });
+    expect((await w.service.ingestPath(w.providerId, more, { concurrency: 2 })).ingested).toBe(3);
+    expect(pool.threadsStarted).toBe(2);
+    await w.service.close();
+    expect(pool.threadCount).toBe(0);
+  });
+
+  it('start on warm(), and end after their idle time', async () => {
+    const pool = new WorkerPool(2, { idleMs: 300 });
+    cleanup.push(() => pool.close());
+    await pool.warm();
+    expect(pool.threadCount).toBe(2);
+    const dir = tempDir();
+    const [file] = await writeLogFiles(dir, { files: 1, rows: 50 });
+    const r = await pool.run({ kind: 'file', path: file! }, task);
+    expect(r).toMatchObject({ ok: true, rows: 50, unrouted: 50 });
+    expect(pool.threadsStarted).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(pool.threadCount).toBe(0);
+    // A new file starts a new thread.
+    expect(await pool.run({ kind: 'file', path: file! }, task)).toMatchObject({ ok: true, rows: 50 });
+    expect(pool.threadsStarted).toBe(3);
+  });
+});
