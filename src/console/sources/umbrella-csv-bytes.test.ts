@@ -135,6 +135,22 @@ describe('UmbrellaRowReader', () => {
     );
   });
 
+  it('reads the lines after a reordered header by that header, as the string parser does', () => {
+    const header =
+      '"Organization ID","Domain","Timestamp","Action","Identity Types","Identities","Most Granular Identity",' +
+      '"Categories","Query Type","Most Granular Identity Type","Internal IP"';
+    const lines = [
+      header,
+      '"1000001","Example.TEST.","2026-01-05 10:00:00","Blocked","Roaming Computers,Sites","LAPTOP-7,Site A","LAPTOP-7","Malware","1 (A)","Roaming Computers","10.0.0.1"',
+      '"1000001","other.test.","2026-01-05 10:00:01","Allowed","Sites","Site A","","News","28 (AAAA)","","fe80::1"',
+      '"1000002","x.test","2026-01-05 10:00:02","Allowed","","","host","","","",""',
+    ];
+    const { results, fastLines } = actual(lines);
+    expect(results).toEqual(expected(lines));
+    expect(results.map((r) => r.outcome)).toEqual([HEADER, ROW, ROW, ROW]);
+    expect(fastLines).toBe(3);
+  });
+
   it('gives the same identity object to the lines of one identity', () => {
     const line = (ids: string) =>
       formatUmbrellaCsvLine(
