@@ -1,7 +1,7 @@
 // Builds the two UIs with Vite — the PSA admin UI (web/psa) into dist/psa-web and the console UI
-// (web/console) into dist/console-web, both with web/i18n — each unless its bundle is already built
-// from the same sources: `npm install` (prepare), `npm start` and the browser tests' global setup
-// all call it, and only the first pays for the build.
+// (web/console) into dist/console-web, both with web/shared and web/i18n — each unless its bundle
+// is already built from the same sources: `npm install` (prepare), `npm start` and the browser
+// tests' global setup all call it, and only the first pays for the build.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,14 +15,14 @@ export type BuildResult = 'built' | 'up to date' | 'skipped';
 
 interface AppSpec {
   label: string;
-  /** Folders of web/ whose files go into the bundle (the console shares a few modules of the PSA UI). */
+  /** Folders of web/ whose files go into the bundle (both apps build on the kit in web/shared). */
   sources: string[];
   out: string;
 }
 
 export const WEB_APPS: Record<WebApp, AppSpec> = {
-  psa: { label: 'PSA admin UI', sources: ['psa', 'i18n'], out: 'dist/psa-web' },
-  console: { label: 'Console UI', sources: ['console', 'psa', 'i18n'], out: 'dist/console-web' },
+  psa: { label: 'PSA admin UI', sources: ['psa', 'shared', 'i18n'], out: 'dist/psa-web' },
+  console: { label: 'Console UI', sources: ['console', 'shared', 'i18n'], out: 'dist/console-web' },
 };
 
 function files(dir: string): string[] {

@@ -1,7 +1,7 @@
 // Loading data for a screen (shared with the PSA UI) and running a change with its busy state and error.
 import { useCallback, useState } from 'react';
 
-export { type Loaded, useLoad } from '../../psa/src/hooks.js';
+export { type Loaded, useLoad } from '../../shared/hooks.js';
 
 /** Runs a change: busy while it runs, its error kept for display, its result handed on. */
 export function useAction() {

@@ -1,10 +1,10 @@
 // The app shell: sign-in when there is no session, otherwise the navigation and the screen the
 // URL's fragment names.
-import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, adminApi, configureApi } from './api.js';
+import { type SessionGate, useSessionGate } from '../../shared/Shell.js';
+import { adminApi, configureApi } from './api.js';
 import { Layout } from './components/Layout.js';
-import { ErrorMessage, Loading } from './components/ui.js';
+import { ERRORS, ErrorMessage, Loading } from './components/ui.js';
 import { ApiMemberPage } from './pages/ApiMemberPage.js';
 import { ApiMembers } from './pages/ApiMembers.js';
 import { Companies } from './pages/Companies.js';
@@ -19,21 +19,15 @@ import { TicketPage } from './pages/TicketPage.js';
 import { useRoute } from './router.js';
 import { type Session, SessionContext } from './session.js';
 
+/** The session of the server's GET /session, handed to the API client. */
+const GATE: SessionGate<Session> = {
+  load: () => adminApi.get<Session>('/session'),
+  configure: (s, signedOut) => configureApi({ csrf: s.csrfToken, codebase: s.codebase, signedOut }),
+  errors: ERRORS,
+};
+
 export function App() {
-  const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [error, setError] = useState<unknown>();
-
-  const accept = useCallback((s: Session | null) => {
-    if (s) configureApi({ csrf: s.csrfToken, codebase: s.codebase, signedOut: () => setSession(null) });
-    setSession(s);
-  }, []);
-
-  useEffect(() => {
-    adminApi.get<Session>('/session').then(accept, (e: unknown) => {
-      if (e instanceof ApiError && e.status === 401) accept(null);
-      else setError(e);
-    });
-  }, [accept]);
+  const { session, error, accept } = useSessionGate(GATE);
 
   if (error) return <ErrorMessage error={error} />;
   if (session === undefined) return <Loading />;

@@ -1,7 +1,8 @@
-// Header with the navigation (Dashboard, Customers, MSP/MSSP Settings, Ticketing, Configuration
-// sync, Activity), the language switch, the signed-in user and sign-out.
+// The frame of a signed-in screen (web/shared) with the console's navigation (Dashboard, Customers, MSP/MSSP Settings, Ticketing, Configuration
+// sync, Activity) and the signed-in user with their role.
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Frame } from '../../../shared/Shell.js';
 import { api } from '../api.js';
 import { href, useRoute } from '../router.js';
 import { useSession } from '../session.js';
@@ -20,44 +21,30 @@ export function Layout({ children, onSignedOut }: { children: ReactNode; onSigne
   const { t } = useTranslation();
   const session = useSession();
   const [area = 'dashboard'] = useRoute();
-  const signOut = async () => {
-    await api.del('/session').catch(() => undefined);
-    onSignedOut();
-  };
   return (
-    <>
-      <a className="skip" href="#main">
-        {t('app.skipToContent')}
-      </a>
-      <header className="top">
-        <span className="brand">{t('app.title')}</span>
-        <nav aria-label={t('nav.label')}>
-          {NAV.map((item) => (
-            <a
-              key={item.area}
-              href={item.area === 'settings' ? href('settings', 'psa-integration') : href(item.area)}
-              aria-current={area === item.area ? 'page' : undefined}
-            >
-              {t(item.key, { kind: session.provider.kind })}
-            </a>
-          ))}
-        </nav>
-        <div className="account">
-          <LanguageSwitch />
-          <span className="who">
-            {session.user.name}{' '}
-            <span className="role">
-              ({t(session.user.role === 'admin' ? 'app.roleAdmin' : 'app.roleReadOnly')})
-            </span>
+    <Frame
+      nav={NAV.map((item) => (
+        <a
+          key={item.area}
+          href={item.area === 'settings' ? href('settings', 'psa-integration') : href(item.area)}
+          aria-current={area === item.area ? 'page' : undefined}
+        >
+          {t(item.key, { kind: session.provider.kind })}
+        </a>
+      ))}
+      who={
+        <span className="who">
+          {session.user.name}{' '}
+          <span className="role">
+            ({t(session.user.role === 'admin' ? 'app.roleAdmin' : 'app.roleReadOnly')})
           </span>
-          <button type="button" onClick={signOut}>
-            {t('app.signOut')}
-          </button>
-        </div>
-      </header>
-      <main id="main" tabIndex={-1}>
-        {children}
-      </main>
-    </>
+        </span>
+      }
+      languageSwitch={<LanguageSwitch />}
+      endSession={() => api.del('/session')}
+      onSignedOut={onSignedOut}
+    >
+      {children}
+    </Frame>
   );
 }

@@ -3,7 +3,7 @@
 // by the server) and the admin audit log.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Tabs } from '../../../psa/src/components/Tabs.js';
+import { Tabs } from '../../../shared/Tabs.js';
 import { api, query } from '../api.js';
 import {
   Empty,

@@ -1,31 +1,7 @@
-// The language switch: the choice is remembered in this browser.
-import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
-import { LANGUAGES, type LanguageCode, rememberLanguage } from '../../../i18n/index.js';
+// The language switch, the choice remembered as the PSA UI's.
+import { rememberLanguage } from '../../../i18n/index.js';
+import { LanguageSwitch as SharedLanguageSwitch } from '../../../shared/LanguageSwitch.js';
 
 export function LanguageSwitch() {
-  const { t, i18n } = useTranslation();
-  const id = useId();
-  return (
-    <span className="language">
-      <label htmlFor={id} className="sr-only">
-        {t('app.language')}
-      </label>
-      <select
-        id={id}
-        value={i18n.language}
-        onChange={(e) => {
-          const code = e.target.value as LanguageCode;
-          rememberLanguage(code);
-          void i18n.changeLanguage(code);
-        }}
-      >
-        {LANGUAGES.map((l) => (
-          <option key={l.code} value={l.code} lang={l.code}>
-            {l.name}
-          </option>
-        ))}
-      </select>
-    </span>
-  );
+  return <SharedLanguageSwitch remember={rememberLanguage} />;
 }

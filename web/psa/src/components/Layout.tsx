@@ -1,6 +1,8 @@
-// Header with the navigation (System, Companies, Service Desk), the language switch and sign-out.
+// The frame of a signed-in screen (web/shared) with the PSA's navigation (System, Companies, Service
+// Desk) and the signed-in member.
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Frame } from '../../../shared/Shell.js';
 import { adminApi } from '../api.js';
 import { href, useRoute } from '../router.js';
 import { useSession } from '../session.js';
@@ -35,44 +37,28 @@ export function Layout({ children, onSignedOut }: { children: ReactNode; onSigne
   const { t } = useTranslation();
   const session = useSession();
   const route = useRoute();
-  const signOut = async () => {
-    await adminApi.del('/session').catch(() => undefined);
-    onSignedOut();
-  };
   return (
-    <>
-      <a className="skip" href="#main">
-        {t('app.skipToContent')}
-      </a>
-      <header className="top">
-        <span className="brand">{t('app.title')}</span>
-        <nav aria-label={t('nav.label')}>
-          {NAV.map((g) => (
-            <div className="nav-group" key={g.group}>
-              <span className="nav-title">{t(g.group)}</span>
-              {g.items.map((item) => (
-                <a
-                  key={item.key}
-                  href={href(...item.path)}
-                  aria-current={isCurrent(route, item.path) ? 'page' : undefined}
-                >
-                  {t(item.key)}
-                </a>
-              ))}
-            </div>
+    <Frame
+      nav={NAV.map((g) => (
+        <div className="nav-group" key={g.group}>
+          <span className="nav-title">{t(g.group)}</span>
+          {g.items.map((item) => (
+            <a
+              key={item.key}
+              href={href(...item.path)}
+              aria-current={isCurrent(route, item.path) ? 'page' : undefined}
+            >
+              {t(item.key)}
+            </a>
           ))}
-        </nav>
-        <div className="account">
-          <LanguageSwitch />
-          <span className="who">{session.member.name}</span>
-          <button type="button" onClick={signOut}>
-            {t('app.signOut')}
-          </button>
         </div>
-      </header>
-      <main id="main" tabIndex={-1}>
-        {children}
-      </main>
-    </>
+      ))}
+      who={<span className="who">{session.member.name}</span>}
+      languageSwitch={<LanguageSwitch />}
+      endSession={() => adminApi.del('/session')}
+      onSignedOut={onSignedOut}
+    >
+      {children}
+    </Frame>
   );
 }

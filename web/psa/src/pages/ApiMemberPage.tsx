@@ -1,8 +1,8 @@
 // One API member: Details (Member ID, name, Role ID, …), API Keys, API Logs and History tabs; a new
 // member has the Details tab only until it is saved.
 import { useTranslation } from 'react-i18next';
+import { Tabs } from '../../../shared/Tabs.js';
 import { adminApi } from '../api.js';
-import { Tabs } from '../components/Tabs.js';
 import { ErrorMessage, Loading } from '../components/ui.js';
 import { useLoad } from '../hooks.js';
 import { href } from '../router.js';
