@@ -74,7 +74,7 @@ class Refused extends Error {
   override readonly name = 'Refused';
 }
 
-const GZIP_CHUNK = 128 * 1024;
+const GZIP_CHUNK = 512 * 1024;
 
 /** Counts bytes and tags errors of the input as SourceReadError. */
 async function* readInput(

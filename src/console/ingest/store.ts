@@ -13,7 +13,7 @@
 // after an insert-if-absent, so concurrent commits serialise per row without deadlocking (and a
 // deadlock or serialisation failure, should one happen, retries the whole transaction). SQLite
 // serialises writers by itself.
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { ConIngestUnitTable, Database, Dialect } from '../../platform/db-types.js';
 import { decodeJson } from '../../platform/db-types.js';
 import {
@@ -158,6 +158,9 @@ export class IngestStore {
     readonly dialect: Dialect,
     private readonly hooks: CommitHooks = {},
   ) {}
+
+  /** The window upsert's SQL by number of rows (see addWindows). */
+  readonly #windowSql = new Map<number, string>();
 
   // ---------- source bindings ----------
 
@@ -471,39 +474,33 @@ export class IngestStore {
       r.identity,
       r.identityType,
     ]);
+    // A 1M-row file gives ~10k window rows: compiling a 400-row statement took Kysely longer than the
+    // database took to run it, so each statement size is compiled once and then reused with new values.
     for (const part of chunks(sorted, WINDOW_CHUNK)) {
-      await trx
-        .insertInto('con_agg_window')
-        .values(
-          part.map((r) => ({
-            provider_id: providerId,
-            customer_id: r.customerId,
-            identity: r.identity,
-            identity_type: r.identityType,
-            category: r.category,
-            window_minutes: r.windowMinutes,
-            window_start: iso(r.windowStart),
-            blocked: r.blocked,
-            total: r.total,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns([
-              'provider_id',
-              'customer_id',
-              'category',
-              'window_minutes',
-              'window_start',
-              'identity',
-              'identity_type',
-            ])
-            .doUpdateSet({
-              blocked: sql`${sql.ref('con_agg_window.blocked')} + ${sql.ref('excluded.blocked')}`,
-              total: sql`${sql.ref('con_agg_window.total')} + ${sql.ref('excluded.total')}`,
-            }),
-        )
-        .execute();
+      const values: unknown[] = [];
+      for (const r of part) {
+        values.push(
+          providerId,
+          r.customerId,
+          r.identity,
+          r.identityType,
+          r.category,
+          r.windowMinutes,
+          iso(r.windowStart),
+          r.blocked,
+          r.total,
+        );
+      }
+      let text = this.#windowSql.get(part.length);
+      if (text === undefined) {
+        const compiled = windowUpsert(trx, providerId, part).compile();
+        // The statement's parameters are the rows' values in this order: checked once per size.
+        if (!sameValues(compiled.parameters, values))
+          throw new Error('window upsert: parameters out of order');
+        text = compiled.sql;
+        this.#windowSql.set(part.length, text);
+      }
+      await trx.executeQuery(CompiledQuery.raw(text, values));
     }
   }
 
@@ -834,4 +831,43 @@ export class IngestStore {
       })),
     };
   }
+}
+
+/** The upsert that adds window rows to the stored ones (compiled once per size by addWindows). */
+function windowUpsert(trx: Transaction<Database>, providerId: number, part: readonly WindowCountRow[]) {
+  return trx
+    .insertInto('con_agg_window')
+    .values(
+      part.map((r) => ({
+        provider_id: providerId,
+        customer_id: r.customerId,
+        identity: r.identity,
+        identity_type: r.identityType,
+        category: r.category,
+        window_minutes: r.windowMinutes,
+        window_start: iso(r.windowStart),
+        blocked: r.blocked,
+        total: r.total,
+      })),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns([
+          'provider_id',
+          'customer_id',
+          'category',
+          'window_minutes',
+          'window_start',
+          'identity',
+          'identity_type',
+        ])
+        .doUpdateSet({
+          blocked: sql`${sql.ref('con_agg_window.blocked')} + ${sql.ref('excluded.blocked')}`,
+          total: sql`${sql.ref('con_agg_window.total')} + ${sql.ref('excluded.total')}`,
+        }),
+    );
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
