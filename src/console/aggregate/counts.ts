@@ -232,17 +232,29 @@ function assertEvent(e: AggregatableEvent): void {
   }
 }
 
-/** Folds a day × action's pending exact counts into its summary (by count, largest first). */
+/**
+ * Folds a day × action's pending exact counts into its summary, as weighted offers (in any order: the
+ * bounds hold for every order; two spellings of one domain, 'A.test.' and 'a.test', are two offers of
+ * the same key, which add up).
+ */
 function flushTop(top: TopState): void {
   if (top.pending.size === 0) return;
-  const counts = new Map<string, number>();
-  for (const [domain, { n }] of top.pending) {
-    const key = topDomainKey(domain);
-    if (key !== '') counts.set(key, (counts.get(key) ?? 0) + n);
+  for (const [domain, count] of top.pending) {
+    const key = isTopDomainKey(domain) ? domain : topDomainKey(domain);
+    if (key !== '') top.summary.offer(key, count.n);
   }
   top.pending.clear();
-  const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  for (const [domain, n] of sorted) top.summary.offer(domain, n);
+}
+
+/** Already lower case and without the root's trailing dot (decoders mostly hand domains so). */
+function isTopDomainKey(domain: string): boolean {
+  const n = domain.length;
+  if (n > 0 && domain.charCodeAt(n - 1) === 46) return false;
+  for (let i = 0; i < n; i++) {
+    const c = domain.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return false;
+  }
+  return true;
 }
 
 export class AggregateBatch {

@@ -84,7 +84,7 @@ export class UmbrellaRowReader {
   readonly #parts = new KeyParts();
   readonly #identities = new ByteKeyTable<EventIdentity>({ maxEntries: 1 << 15 });
   /** Domain (lower-cased, without the root's dot) → the same, as text. */
-  readonly #domains = new ByteKeyTable<string>({ maxEntries: 1 << 16 });
+  readonly #domains = new ByteKeyTable<string>({ maxEntries: 1 << 14 });
   /** Categories field → its canonical list (one array per distinct field: aggregation keys on it). */
   readonly #categories = new ByteKeyTable<readonly CanonicalCategory[]>({ maxEntries: 1 << 12 });
   // The last line's organization id, as bytes and as text: files hold one organization's lines.
