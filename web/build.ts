@@ -15,14 +15,21 @@ export type BuildResult = 'built' | 'up to date' | 'skipped';
 
 interface AppSpec {
   label: string;
-  /** Folders of web/ whose files go into the bundle (both apps build on the kit in web/shared). */
+  /**
+   * Folders (from the project root) whose files go into the bundle: both apps build on the kit in
+   * web/shared; the console also imports the server's pure ticketing and aggregation definitions.
+   */
   sources: string[];
   out: string;
 }
 
 export const WEB_APPS: Record<WebApp, AppSpec> = {
-  psa: { label: 'PSA admin UI', sources: ['psa', 'shared', 'i18n'], out: 'dist/psa-web' },
-  console: { label: 'Console UI', sources: ['console', 'shared', 'i18n'], out: 'dist/console-web' },
+  psa: { label: 'PSA admin UI', sources: ['web/psa', 'web/shared', 'web/i18n'], out: 'dist/psa-web' },
+  console: {
+    label: 'Console UI',
+    sources: ['web/console', 'web/shared', 'web/i18n', 'src/console/ticketing', 'src/console/aggregate'],
+    out: 'dist/console-web',
+  },
 };
 
 function files(dir: string): string[] {
@@ -39,7 +46,7 @@ function files(dir: string): string[] {
 export function sourcesDigest(app: WebApp = 'psa'): string {
   const hash = createHash('sha256');
   for (const file of [
-    ...WEB_APPS[app].sources.flatMap((dir) => files(path.join(WEB, dir))),
+    ...WEB_APPS[app].sources.flatMap((dir) => files(path.join(ROOT, dir))),
     path.join(ROOT, 'package-lock.json'),
   ]) {
     hash.update(path.relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');

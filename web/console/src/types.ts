@@ -1,4 +1,6 @@
 // The console API's answers as the screens use them (see GET /api/v1/openapi.json).
+import type { SecurityCategory } from '../../../src/console/aggregate/types.js';
+import type { TicketRuleSettings as RuleSettings } from '../../../src/console/ticketing/types.js';
 
 export type MappingState = 'unmapped' | 'mapped' | 'missing';
 
@@ -34,19 +36,13 @@ export interface Binding {
   createdAt: string;
 }
 
-/** The canonical security categories, in the server's order. */
-export const SECURITY_CATEGORIES = [
-  'malware',
-  'command-and-control',
-  'phishing',
-  'cryptomining',
-  'newly-seen',
-  'dynamic-dns',
-  'tunneling',
-  'potentially-harmful',
-  'other-security',
-] as const;
-export type SecurityCategory = (typeof SECURITY_CATEGORIES)[number];
+// Pure definitions the server exports are imported, not copied (type-only where only types are used).
+export { SECURITY_CATEGORIES, type SecurityCategory } from '../../../src/console/aggregate/types.js';
+export type {
+  ClosedPolicy,
+  PsaRef,
+  TicketRuleSettings as RuleSettings,
+} from '../../../src/console/ticketing/types.js';
 
 export interface Daily {
   day: string;
@@ -185,32 +181,6 @@ export interface Reference {
   priorities: Array<Named & { defaultFlag?: boolean }>;
   sources: Array<Named & { defaultFlag?: boolean }>;
   refreshedAt: string | null;
-}
-
-export interface PsaRef {
-  id: number;
-  name?: string;
-}
-
-export type ClosedPolicy = { mode: 'new' } | { mode: 'reopen' } | { mode: 'silence'; hours: number };
-
-export interface RuleSettings {
-  categories: SecurityCategory[];
-  threshold: number;
-  windowMinutes: number;
-  board: PsaRef | null;
-  status: PsaRef | null;
-  priority: PsaRef | null;
-  type: PsaRef | null;
-  subType: PsaRef | null;
-  item: PsaRef | null;
-  source: PsaRef | null;
-  summaryTemplate: string;
-  descriptionTemplate: string;
-  noteTemplate: string;
-  closedPolicy: ClosedPolicy;
-  autoCloseQuietWindows: number | null;
-  closedStatus: PsaRef | null;
 }
 
 export interface Rule {
