@@ -245,7 +245,7 @@ export class UmbrellaRowReader {
     hash = hashParts(b, view, parts);
     let categories = this.#categories.get(b, view, parts, hash);
     if (categories === undefined) {
-      categories = resolveCategoryList(partText(b, parts, 0) ?? '').categories;
+      categories = resolveCategoryList(textOf(b, catCol, starts, ends) ?? '').categories;
       this.#categories.add(b, parts, hash, categories);
     }
 
@@ -382,14 +382,7 @@ function setPart(parts: KeyParts, i: number, col: number, starts: Int32Array, en
   else parts.set(i, starts[col]!, ends[col]!);
 }
 
-/** The text of a key part; undefined when the column is absent or empty (the string parser's `optional`). */
-function partText(b: Uint8Array, parts: KeyParts, i: number): string | undefined {
-  const s = parts.starts[i]!;
-  const e = parts.ends[i]!;
-  return s < 0 || e === s ? undefined : utf8(b, s, e);
-}
-
-/** The text of a column; undefined when absent or empty. */
+/** The text of a column; undefined when it is absent or empty (the string parser's `optional`). */
 function textOf(b: Uint8Array, col: number, starts: Int32Array, ends: Int32Array): string | undefined {
   return col < 0 || ends[col] === starts[col] ? undefined : utf8(b, starts[col]!, ends[col]!);
 }
