@@ -84,14 +84,18 @@ export class ActivityService {
         .where('state', 'in', ['pending', 'running', 'failed'])
         .execute(),
     ]);
+    // Grouped once: per-customer filtering of the whole provider's rows was customers × rows.
+    const syncOf = new Map(syncs.map((s) => [Number(s.customer_id), s]));
+    const tracksOf = byCustomer(tracks);
+    const writesOf = byCustomer(writes);
     return customers.map((c) => {
       const id = Number(c.id);
-      const sync = syncs.find((s) => Number(s.customer_id) === id);
-      const mine = tracks.filter((t) => Number(t.customer_id) === id);
+      const sync = syncOf.get(id);
+      const mine = tracksOf.get(id) ?? [];
       const ticketed = mine
         .filter((t) => t.psa_ticket_id !== null)
         .sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))[0];
-      const waiting = writes.filter((w) => Number(w.customer_id) === id);
+      const waiting = writesOf.get(id) ?? [];
       const failed = waiting.filter((w) => w.state === 'failed');
       const erroring = waiting
         .filter((w) => w.last_error)
@@ -219,4 +223,16 @@ export class ActivityService {
     if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
     return (await q.orderBy('id').execute()).map((r) => Number(r.id));
   }
+}
+
+/** Rows by their customer id. */
+function byCustomer<T extends { customer_id: unknown }>(rows: readonly T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const row of rows) {
+    const id = Number(row.customer_id);
+    const list = out.get(id);
+    if (list) list.push(row);
+    else out.set(id, [row]);
+  }
+  return out;
 }
