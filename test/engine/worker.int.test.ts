@@ -1,8 +1,7 @@
 // The delivery worker on SQLite and PostgreSQL, with a ManualClock and the in-memory ConnectWise:
 // delivery and the write log, Retry-After and backoff, an ambiguous timeout that is found again
 // (no duplicate), 401 → circuit open with nothing lost, permanent failure and the admin's retry,
-// lost leases, completions committed in groups, lease renewal, the write rate limit and the polling
-// loop.
+// lost leases, lease renewal, the write rate limit and the polling loop.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS_REJECTED } from '../../src/console/engine/classify.js';
 import type { Effect, EffectContext, Effects, OutboxItem } from '../../src/console/engine/types.js';
@@ -340,115 +339,6 @@ describe.each(databaseKinds)('delivery worker on %s', (kind) => {
     expect(await w.outbox.list(p1, { limit: 10 })).toHaveLength(1);
     expect(await w.outbox.writes(p1, { limit: 10 })).toEqual([]);
     expect(await w.outbox.get(p1, id!)).toMatchObject({ state: 'running', leaseOwner: 'w2' });
-  });
-
-  it('commits finished items within a few ms or every few items, not at the end of the batch', async () => {
-    const until = async (done: () => Promise<boolean>) => {
-      const deadline = Date.now() + 5_000;
-      while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-      return done();
-    };
-    const { outbox } = worker({});
-    const isDone = async (id: number) => (await outbox.get(p1, id))?.state === 'done';
-    // By time: a's completion commits while b, later in the same batch, is still running.
-    let ids: number[] = [];
-    let seen: boolean[] = [];
-    const effects: Effects = {
-      'test.write': async () => ({}),
-      'test.wait': async () => {
-        seen = [await until(() => isDone(ids[0]!))];
-        return {};
-      },
-    };
-    ids = await enqueue(item(p1, 'a'), item(p1, 'b', { kind: 'test.wait' }));
-    expect(await worker(effects, { concurrency: 2 }).runOnce()).toBe(2);
-    expect(seen).toEqual([true]);
-    // By count: with a window longer than the test, the second finished item commits both.
-    ids = await enqueue(item(p1, 'c'), item(p1, 'd'), item(p1, 'e', { kind: 'test.wait' }));
-    const w = worker(effects, { concurrency: 3, completeEveryItems: 2, completeWithinMs: 600_000 });
-    expect(await w.runOnce()).toBe(3);
-    expect(seen).toEqual([true]);
-    expect(await isDone(ids[1]!)).toBe(true);
-  });
-
-  it('a failing completion in a group fails only its own item; the others stay done', async () => {
-    const runs: Run[] = [];
-    const w = worker(
-      {
-        'test.write': recordingEffect(runs, (ctx) => {
-          ctx.logWrite({ method: 'POST', path: '/x', status: 201, outcome: 'ok', detail: ctx.item.subject });
-          return ctx.item.subject === 'b'
-            ? { apply: () => Promise.reject(new Error('apply broke')) }
-            : undefined;
-        }),
-      },
-      // One group: every completion waits for the end of the batch.
-      { concurrency: 3, completeWithinMs: 600_000, leaseMs: 10_000 },
-    );
-    const [a, b, c] = await enqueue(item(p1, 'a'), item(p1, 'b'), item(p1, 'c'));
-    expect(await w.runOnce()).toBe(2);
-    expect(runs).toHaveLength(3);
-    expect(await w.outbox.get(p1, a!)).toMatchObject({ state: 'done', result: { ran: a } });
-    expect(await w.outbox.get(p1, c!)).toMatchObject({ state: 'done', result: { ran: c } });
-    // b's write went through: it runs again as ambiguous, no sooner than one lease later.
-    expect(await w.outbox.get(p1, b!)).toMatchObject({
-      state: 'pending',
-      ambiguous: true,
-      lastError: 'the PSA write went through but recording it failed: apply broke',
-      notBefore: new Date(t0 + 10_000).toISOString(),
-    });
-    const writes = await w.outbox.writes(p1, { limit: 10 });
-    expect(writes.map((x) => [x.outboxId, x.detail]).sort()).toEqual(
-      [
-        [a, 'a'],
-        [b, 'b'],
-        [c, 'c'],
-      ].sort(),
-    );
-  });
-
-  it('a lease taken over while the completion waits: nothing is recorded, the new holder finds the ticket', async () => {
-    let stolen: OutboxItem[] = [];
-    const w = worker(
-      {
-        'ticket.create': createTicket,
-        'test.write': async (ctx) => {
-          if (ctx.item.ambiguous) return {};
-          // The ticket is in the PSA; its completion waits for the end of the batch. The worker
-          // stalls past its lease (as a crashed one would), and another takes both items.
-          while (tickets(p1).length === 0) await new Promise((r) => setImmediate(r));
-          clock.advance(31_000);
-          stolen = await w.outbox.claim('w2', 10, clock.now().getTime(), 30_000);
-          return {};
-        },
-      },
-      { concurrency: 2, completeWithinMs: 600_000 },
-    );
-    const [created, other] = await enqueue(
-      item(p1, 'track:1', { kind: 'ticket.create' }),
-      item(p1, 'track:2'),
-    );
-    expect(await w.runOnce()).toBe(0);
-    expect(stolen.map((i) => [i.id, i.ambiguous])).toEqual([
-      [created, true],
-      [other, true],
-    ]);
-    expect(await w.outbox.get(p1, created!)).toMatchObject({
-      state: 'running',
-      leaseOwner: 'w2',
-      result: null,
-    });
-    expect(await w.outbox.writes(p1, { limit: 10 })).toEqual([]);
-    // w2 never finishes either; after its lease the item runs once more and finds its marker.
-    clock.advance(30_000);
-    expect(await w.runOnce()).toBe(2);
-    expect(tickets(p1)).toHaveLength(1);
-    expect(await w.outbox.get(p1, created!)).toMatchObject({
-      state: 'done',
-      result: { ticketId: tickets(p1)[0]!.id },
-    });
-    const writes = await w.outbox.writes(p1, { limit: 10 });
-    expect(writes.map((x) => [x.outboxId, x.outcome])).toEqual([[created, 'found-existing']]);
   });
 
   it('renews leases while an effect runs longer than half the lease', async () => {
