@@ -442,13 +442,26 @@ export class AdminService {
       changes.identifier = input.identifier;
       changed.push('identifier');
     }
-    if (input.firstName !== undefined) (changes.firstName = input.firstName), changed.push('firstName');
-    if (input.lastName !== undefined) (changes.lastName = input.lastName), changed.push('lastName');
-    if (input.email !== undefined) (changes.email = input.email), changed.push('email');
-    if (input.role !== undefined)
-      (changes.roleId = await this.resolveRoleId(input.role)), changed.push('role');
-    if (input.inactiveFlag !== undefined)
-      (changes.inactiveFlag = input.inactiveFlag), changed.push('inactiveFlag');
+    if (input.firstName !== undefined) {
+      changes.firstName = input.firstName;
+      changed.push('firstName');
+    }
+    if (input.lastName !== undefined) {
+      changes.lastName = input.lastName;
+      changed.push('lastName');
+    }
+    if (input.email !== undefined) {
+      changes.email = input.email;
+      changed.push('email');
+    }
+    if (input.role !== undefined) {
+      changes.roleId = await this.resolveRoleId(input.role);
+      changed.push('role');
+    }
+    if (input.inactiveFlag !== undefined) {
+      changes.inactiveFlag = input.inactiveFlag;
+      changed.push('inactiveFlag');
+    }
     if (input.name !== undefined || input.notes !== undefined) {
       changes.data = {
         ...m.data,
