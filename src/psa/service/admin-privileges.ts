@@ -7,14 +7,13 @@ import {
   describeExcess,
   type Excess,
   excessField,
-  NO_ACCESS,
   type RoleSnapshot,
   rightsBeyond,
 } from '../catalog/index.js';
 import { PsaError } from '../model/errors.js';
 import type { ValidationIssue } from '../model/schema-types.js';
 import type { RoleDetail, SecurityStore } from '../store/security.js';
-import { memberInputSchema, type RoleInput, roleInputSchema } from './admin.js';
+import { memberInputSchema, roleAfter, roleInputSchema } from './admin.js';
 
 /** Every rule, with the sentence docs/security.md and the 403s use for it. */
 export const PRIVILEGE_RULES = {
@@ -39,29 +38,6 @@ export interface PrivilegeRequest {
   /** The route's `:id` (a role id under /roles, a member id under /members), when it has one. */
   id: number | undefined;
   body: unknown;
-}
-
-/** The role as `input` leaves it: listed actions replace the current ones, listed allow-lists replace theirs. */
-export function roleAfter(current: RoleSnapshot | undefined, input: RoleInput): RoleSnapshot {
-  const levels = new Map(current?.levels ?? []);
-  for (const [fnId, partial] of Object.entries(input.levels ?? {})) {
-    const base = current?.levels.get(fnId) ?? NO_ACCESS;
-    levels.set(fnId, {
-      add: partial.add ?? base.add,
-      edit: partial.edit ?? base.edit,
-      delete: partial.delete ?? base.delete,
-      inquire: partial.inquire ?? base.inquire,
-    });
-  }
-  const allowed = new Map<string, ReadonlySet<string>>(current?.allowed ?? []);
-  for (const [customizeId, items] of Object.entries(input.allowLists ?? {}))
-    allowed.set(customizeId, new Set(items));
-  return {
-    adminFlag: input.adminFlag ?? current?.adminFlag ?? false,
-    inactiveFlag: input.inactiveFlag ?? current?.inactiveFlag ?? false,
-    levels,
-    allowed,
-  };
 }
 
 const isAdmin = (role: RoleSnapshot) => role.adminFlag && !role.inactiveFlag;
