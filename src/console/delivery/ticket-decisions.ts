@@ -10,7 +10,13 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
 import { type Database, type Dialect, decodeJson } from '../../platform/db-types.js';
-import type { AggregateDeltas, WindowCountRow } from '../aggregate/index.js';
+import {
+  type AggregateDeltas,
+  type BlockedSummary,
+  type SerializedSummary,
+  summarizeBlocked,
+  type WindowCountRow,
+} from '../aggregate/index.js';
 import { MINUTE_MS, windowStartMs } from '../aggregate/windows.js';
 import type { Outbox } from '../engine/outbox.js';
 import type { OutboxItemInput, Trx } from '../engine/types.js';
@@ -20,6 +26,7 @@ import {
   type Intent,
   type TicketRule,
   type TicketRuleSettings,
+  TOP_DOMAINS_SHOWN,
   type TrackSnapshot,
 } from '../ticketing/index.js';
 import { intentItems, type TicketContext } from './ticket-intents.js';
@@ -367,36 +374,42 @@ export class TicketDecider {
       .where('provider_id', '=', providerId)
       .executeTakeFirst();
     const companyId = customer?.mapping_state === 'mapped' ? customer.psa_company_id : null;
-    const day = new Date(this.clock.now()).toISOString().slice(0, 10);
-    const top = await trx
-      .selectFrom('con_agg_top_domains')
-      .select('summary')
-      .where('provider_id', '=', providerId)
-      .where('customer_id', '=', customerId)
-      .where('day', '=', day)
-      .where('action', '=', 'blocked')
-      .executeTakeFirst();
-    const summary = top ? decodeJson<{ entries?: [string, number, number][] } | null>(top.summary) : null;
-    const identities = async (identity: string, identityType: string) =>
-      trx
-        .selectFrom('con_agg_identity')
-        .select(['first_seen', 'last_seen'])
+    // Every fact of the text is about the identity in the ticket's window and the rule's categories:
+    // read from the blocked details of the aggregation windows inside the rule window.
+    const lengthMs = settings.windowMinutes * MINUTE_MS;
+    const blocked = async (
+      identity: string,
+      identityType: string,
+      windowStart: number,
+    ): Promise<BlockedSummary> => {
+      const rows = await trx
+        .selectFrom('con_agg_window_blocked')
+        .select(['first_blocked', 'last_blocked', 'domains'])
         .where('provider_id', '=', providerId)
         .where('customer_id', '=', customerId)
-        .where('label', '=', identity)
-        .where('type', '=', identityType)
-        .executeTakeFirst();
+        .where('identity', '=', identity)
+        .where('identity_type', '=', identityType)
+        .where('window_start', '>=', iso(windowStart))
+        .where('window_start', '<', iso(windowStart + lengthMs))
+        .where('category', 'in', settings.categories)
+        .where('window_minutes', 'in', dividingLengths(settings.windowMinutes))
+        .execute();
+      return summarizeBlocked(
+        rows.map((r) => ({
+          firstBlocked: Date.parse(r.first_blocked),
+          lastBlocked: Date.parse(r.last_blocked),
+          domains: decodeJson<SerializedSummary>(r.domains),
+        })),
+        TOP_DOMAINS_SHOWN,
+      );
+    };
     return {
       customerId,
       customerName: customer?.name ?? `customer ${customerId}`,
       psaCompanyId: companyId ?? null,
       rule,
       settings,
-      topDomains: (summary?.entries ?? []).slice(0, 5).map((e) => e[0]),
-      seen: async (identity, identityType) => {
-        const r = await identities(identity, identityType);
-        return r ? { firstSeen: r.first_seen, lastSeen: r.last_seen } : null;
-      },
+      blocked,
       blocker(intents) {
         if (intents.length === 0) return null;
         if (!integration || Number(integration.enabled) !== 1)

@@ -18,8 +18,10 @@ import type { ConIngestUnitTable, Database, Dialect } from '../../platform/db-ty
 import { decodeJson } from '../../platform/db-types.js';
 import {
   type AggregateDeltas,
+  type BlockedWindowRow,
   type DailyTotalsRow,
   type IdentityRow,
+  mergeBlockedWindow,
   mergeDailyTotals,
   mergeSummary,
   type SerializedSummary,
@@ -460,6 +462,7 @@ export class IngestStore {
     heavyHitterCapacity: number,
   ): Promise<void> {
     await this.addWindows(trx, providerId, deltas.windowCounts);
+    await this.addBlockedWindows(trx, providerId, deltas.blocked ?? []);
     await this.addIdentities(trx, providerId, deltas.identities);
     await this.addDaily(trx, providerId, deltas.dailyTotals);
     await this.addTopDomains(trx, providerId, deltas.topDomains, heavyHitterCapacity);
@@ -501,6 +504,126 @@ export class IngestStore {
         this.#windowSql.set(part.length, text);
       }
       await trx.executeQuery(CompiledQuery.raw(text, values));
+    }
+  }
+
+  /**
+   * Adds the blocked details of window cells (rare: blocked security requests only). New rows are
+   * inserted in bulk; a row that exists (another unit of the same window) is read FOR UPDATE and
+   * merged — earliest first, latest last, domain summaries merged — like the daily rows.
+   */
+  private async addBlockedWindows(
+    trx: Transaction<Database>,
+    providerId: number,
+    rows: readonly BlockedWindowRow[],
+  ) {
+    const keyOf = (r: { customerId: number; identity: string; identityType: string; windowStart: number }) =>
+      [r.customerId, r.identity, r.identityType, r.windowStart] as const;
+    const sorted = sortedBy(rows, (r) => [...keyOf(r), r.category, r.windowMinutes]);
+    const textKey = (
+      customerId: number,
+      identity: string,
+      type: string,
+      start: string,
+      category: string,
+      minutes: number,
+    ) => JSON.stringify([customerId, identity, type, start, category, minutes]);
+    for (const part of chunks(sorted, 200)) {
+      const inserted = await trx
+        .insertInto('con_agg_window_blocked')
+        .values(
+          part.map((r) => ({
+            provider_id: providerId,
+            customer_id: r.customerId,
+            identity: r.identity,
+            identity_type: r.identityType,
+            category: r.category,
+            window_minutes: r.windowMinutes,
+            window_start: iso(r.windowStart),
+            first_blocked: iso(r.firstBlocked),
+            last_blocked: iso(r.lastBlocked),
+            domains: JSON.stringify(mergeBlockedWindow(null, r).domains),
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns([
+              'provider_id',
+              'customer_id',
+              'identity',
+              'identity_type',
+              'window_start',
+              'category',
+              'window_minutes',
+            ])
+            .doNothing(),
+        )
+        .returning(['customer_id', 'identity', 'identity_type', 'window_start', 'category', 'window_minutes'])
+        .execute();
+      const fresh = new Set(
+        inserted.map((r) =>
+          textKey(
+            Number(r.customer_id),
+            r.identity,
+            r.identity_type,
+            r.window_start,
+            r.category,
+            Number(r.window_minutes),
+          ),
+        ),
+      );
+      for (const delta of part) {
+        const start = iso(delta.windowStart);
+        if (
+          fresh.has(
+            textKey(
+              delta.customerId,
+              delta.identity,
+              delta.identityType,
+              start,
+              delta.category,
+              delta.windowMinutes,
+            ),
+          )
+        )
+          continue;
+        let q = trx
+          .selectFrom('con_agg_window_blocked')
+          .select(['first_blocked', 'last_blocked', 'domains'])
+          .where('provider_id', '=', providerId)
+          .where('customer_id', '=', delta.customerId)
+          .where('identity', '=', delta.identity)
+          .where('identity_type', '=', delta.identityType)
+          .where('window_start', '=', start)
+          .where('category', '=', delta.category)
+          .where('window_minutes', '=', delta.windowMinutes);
+        if (this.dialect === 'postgres') q = q.forUpdate();
+        const stored = await q.executeTakeFirstOrThrow();
+        const merged = mergeBlockedWindow(
+          {
+            ...delta,
+            firstBlocked: Date.parse(stored.first_blocked),
+            lastBlocked: Date.parse(stored.last_blocked),
+            domains: decodeJson<SerializedSummary>(stored.domains),
+          },
+          delta,
+        );
+        await trx
+          .updateTable('con_agg_window_blocked')
+          .set({
+            first_blocked: iso(merged.firstBlocked),
+            last_blocked: iso(merged.lastBlocked),
+            domains: JSON.stringify(merged.domains),
+          })
+          .where('provider_id', '=', providerId)
+          .where('customer_id', '=', delta.customerId)
+          .where('identity', '=', delta.identity)
+          .where('identity_type', '=', delta.identityType)
+          .where('window_start', '=', start)
+          .where('category', '=', delta.category)
+          .where('window_minutes', '=', delta.windowMinutes)
+          .execute();
+      }
     }
   }
 
