@@ -54,6 +54,41 @@ function dividingLengths(ruleMinutes: number): number[] {
   return out;
 }
 
+/**
+ * What a ticket says about one identity in one rule window: its blocked requests in the rule's
+ * categories — first, last, top domains with counts — from the blocked details of the aggregation
+ * windows inside the rule window (this batch included when called in the commit).
+ */
+export async function readBlockedSummary(
+  db: Trx | Kysely<Database>,
+  providerId: number,
+  customerId: number,
+  settings: Pick<TicketRuleSettings, 'categories' | 'windowMinutes'>,
+  key: { identity: string; identityType: string; windowStart: number },
+  limit: number = TOP_DOMAINS_SHOWN,
+): Promise<BlockedSummary> {
+  const rows = await db
+    .selectFrom('con_agg_window_blocked')
+    .select(['first_blocked', 'last_blocked', 'domains'])
+    .where('provider_id', '=', providerId)
+    .where('customer_id', '=', customerId)
+    .where('identity', '=', key.identity)
+    .where('identity_type', '=', key.identityType)
+    .where('window_start', '>=', iso(key.windowStart))
+    .where('window_start', '<', iso(key.windowStart + settings.windowMinutes * MINUTE_MS))
+    .where('category', 'in', settings.categories)
+    .where('window_minutes', 'in', dividingLengths(settings.windowMinutes))
+    .execute();
+  return summarizeBlocked(
+    rows.map((r) => ({
+      firstBlocked: Date.parse(r.first_blocked),
+      lastBlocked: Date.parse(r.last_blocked),
+      domains: decodeJson<SerializedSummary>(r.domains),
+    })),
+    limit,
+  );
+}
+
 export interface DecisionSummary {
   /** Keys looked at (identity × rule window touched by the batch in a rule's categories). */
   observed: number;
@@ -374,35 +409,8 @@ export class TicketDecider {
       .where('provider_id', '=', providerId)
       .executeTakeFirst();
     const companyId = customer?.mapping_state === 'mapped' ? customer.psa_company_id : null;
-    // Every fact of the text is about the identity in the ticket's window and the rule's categories:
-    // read from the blocked details of the aggregation windows inside the rule window.
-    const lengthMs = settings.windowMinutes * MINUTE_MS;
-    const blocked = async (
-      identity: string,
-      identityType: string,
-      windowStart: number,
-    ): Promise<BlockedSummary> => {
-      const rows = await trx
-        .selectFrom('con_agg_window_blocked')
-        .select(['first_blocked', 'last_blocked', 'domains'])
-        .where('provider_id', '=', providerId)
-        .where('customer_id', '=', customerId)
-        .where('identity', '=', identity)
-        .where('identity_type', '=', identityType)
-        .where('window_start', '>=', iso(windowStart))
-        .where('window_start', '<', iso(windowStart + lengthMs))
-        .where('category', 'in', settings.categories)
-        .where('window_minutes', 'in', dividingLengths(settings.windowMinutes))
-        .execute();
-      return summarizeBlocked(
-        rows.map((r) => ({
-          firstBlocked: Date.parse(r.first_blocked),
-          lastBlocked: Date.parse(r.last_blocked),
-          domains: decodeJson<SerializedSummary>(r.domains),
-        })),
-        TOP_DOMAINS_SHOWN,
-      );
-    };
+    const blocked = (identity: string, identityType: string, windowStart: number) =>
+      readBlockedSummary(trx, providerId, customerId, settings, { identity, identityType, windowStart });
     return {
       customerId,
       customerName: customer?.name ?? `customer ${customerId}`,
