@@ -21,7 +21,7 @@ import type { SecurityCategory } from './types.js';
 /** Domains kept per identity × category × window. */
 export const BLOCKED_DOMAIN_CAPACITY = 32;
 /** Distinct domains counted exactly in a batch's cell before they are folded into its summary. */
-export const PENDING_BLOCKED_DOMAINS = 512;
+export const PENDING_BLOCKED_DOMAINS = 128;
 
 export interface BlockedWindowRow {
   customerId: number;

@@ -25,6 +25,8 @@
 //     identities × windows touched × (1 + security categories seen)   (window cells)
 //   + identities                                                      (first/last seen)
 //   + days × (1 + 9 categories + 2 summaries of at most k + PENDING_DOMAINS domains)
+//   + window cells × categories WITH BLOCKED REQUESTS × at most BLOCKED_DOMAIN_CAPACITY +
+//     PENDING_BLOCKED_DOMAINS domains (blocked.ts; an infected host's cell holds a handful)
 // whatever the number of events: a day's file of 1M requests from one customer with 300 identities
 // and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × (256 + 4096) domains — a few MB.
 
