@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type BlockedWindowRow, mergeBlockedWindow } from './blocked.js';
 import {
   AggregateBatch,
   type AggregateDeltas,
@@ -265,6 +266,10 @@ function applyDeltas(stored: Map<string, unknown>, d: AggregateDeltas, capacity:
   for (const r of d.identities) {
     const key = `i|${r.customerId}|${r.type}|${r.label}`;
     stored.set(key, mergeIdentity(stored.get(key) as IdentityRow | undefined, r));
+  }
+  for (const r of d.blocked ?? []) {
+    const key = `b|${r.customerId}|${r.identityType}|${r.identity}|${r.category}|${r.windowStart}`;
+    stored.set(key, mergeBlockedWindow(stored.get(key) as BlockedWindowRow | undefined, r));
   }
 }
 
