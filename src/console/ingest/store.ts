@@ -115,6 +115,17 @@ function isRetryable(e: unknown): boolean {
   return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
+/** The key of con_agg_window_blocked (migration 0010), in its order. */
+const BLOCKED_KEY = [
+  'provider_id',
+  'customer_id',
+  'identity',
+  'identity_type',
+  'window_start',
+  'category',
+  'window_minutes',
+] as const;
+
 const WINDOW_CHUNK = 400;
 const IDENTITY_CHUNK = 500;
 
@@ -517,86 +528,46 @@ export class IngestStore {
     providerId: number,
     rows: readonly BlockedWindowRow[],
   ) {
-    const keyOf = (r: { customerId: number; identity: string; identityType: string; windowStart: number }) =>
-      [r.customerId, r.identity, r.identityType, r.windowStart] as const;
-    const sorted = sortedBy(rows, (r) => [...keyOf(r), r.category, r.windowMinutes]);
-    const textKey = (
-      customerId: number,
-      identity: string,
-      type: string,
-      start: string,
-      category: string,
-      minutes: number,
-    ) => JSON.stringify([customerId, identity, type, start, category, minutes]);
+    // The row's key columns, in the table's key order (also the order rows are written in).
+    const cell = (r: BlockedWindowRow) => ({
+      provider_id: providerId,
+      customer_id: r.customerId,
+      identity: r.identity,
+      identity_type: r.identityType,
+      window_start: iso(r.windowStart),
+      category: r.category as string,
+      window_minutes: r.windowMinutes,
+    });
+    const keyText = (c: Omit<ReturnType<typeof cell>, 'provider_id'>) =>
+      JSON.stringify([
+        Number(c.customer_id),
+        c.identity,
+        c.identity_type,
+        c.window_start,
+        c.category,
+        Number(c.window_minutes),
+      ]);
+    const sorted = sortedBy(rows, (r) => Object.values(cell(r)));
     for (const part of chunks(sorted, 200)) {
       const inserted = await trx
         .insertInto('con_agg_window_blocked')
         .values(
           part.map((r) => ({
-            provider_id: providerId,
-            customer_id: r.customerId,
-            identity: r.identity,
-            identity_type: r.identityType,
-            category: r.category,
-            window_minutes: r.windowMinutes,
-            window_start: iso(r.windowStart),
+            ...cell(r),
             first_blocked: iso(r.firstBlocked),
             last_blocked: iso(r.lastBlocked),
             domains: JSON.stringify(mergeBlockedWindow(null, r).domains),
           })),
         )
-        .onConflict((oc) =>
-          oc
-            .columns([
-              'provider_id',
-              'customer_id',
-              'identity',
-              'identity_type',
-              'window_start',
-              'category',
-              'window_minutes',
-            ])
-            .doNothing(),
-        )
-        .returning(['customer_id', 'identity', 'identity_type', 'window_start', 'category', 'window_minutes'])
+        .onConflict((oc) => oc.columns(BLOCKED_KEY).doNothing())
+        .returning(BLOCKED_KEY.filter((c) => c !== 'provider_id'))
         .execute();
-      const fresh = new Set(
-        inserted.map((r) =>
-          textKey(
-            Number(r.customer_id),
-            r.identity,
-            r.identity_type,
-            r.window_start,
-            r.category,
-            Number(r.window_minutes),
-          ),
-        ),
-      );
+      const fresh = new Set(inserted.map(keyText));
       for (const delta of part) {
-        const start = iso(delta.windowStart);
-        if (
-          fresh.has(
-            textKey(
-              delta.customerId,
-              delta.identity,
-              delta.identityType,
-              start,
-              delta.category,
-              delta.windowMinutes,
-            ),
-          )
-        )
-          continue;
-        let q = trx
-          .selectFrom('con_agg_window_blocked')
-          .select(['first_blocked', 'last_blocked', 'domains'])
-          .where('provider_id', '=', providerId)
-          .where('customer_id', '=', delta.customerId)
-          .where('identity', '=', delta.identity)
-          .where('identity_type', '=', delta.identityType)
-          .where('window_start', '=', start)
-          .where('category', '=', delta.category)
-          .where('window_minutes', '=', delta.windowMinutes);
+        const key = cell(delta);
+        if (fresh.has(keyText(key))) continue;
+        let q = trx.selectFrom('con_agg_window_blocked').select(['first_blocked', 'last_blocked', 'domains']);
+        for (const c of BLOCKED_KEY) q = q.where(c, '=', key[c]);
         if (this.dialect === 'postgres') q = q.forUpdate();
         const stored = await q.executeTakeFirstOrThrow();
         const merged = mergeBlockedWindow(
@@ -608,21 +579,13 @@ export class IngestStore {
           },
           delta,
         );
-        await trx
-          .updateTable('con_agg_window_blocked')
-          .set({
-            first_blocked: iso(merged.firstBlocked),
-            last_blocked: iso(merged.lastBlocked),
-            domains: JSON.stringify(merged.domains),
-          })
-          .where('provider_id', '=', providerId)
-          .where('customer_id', '=', delta.customerId)
-          .where('identity', '=', delta.identity)
-          .where('identity_type', '=', delta.identityType)
-          .where('window_start', '=', start)
-          .where('category', '=', delta.category)
-          .where('window_minutes', '=', delta.windowMinutes)
-          .execute();
+        let u = trx.updateTable('con_agg_window_blocked').set({
+          first_blocked: iso(merged.firstBlocked),
+          last_blocked: iso(merged.lastBlocked),
+          domains: JSON.stringify(merged.domains),
+        });
+        for (const c of BLOCKED_KEY) u = u.where(c, '=', key[c]);
+        await u.execute();
       }
     }
   }
