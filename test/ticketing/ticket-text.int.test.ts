@@ -23,6 +23,8 @@ import { databaseKinds, openTestStorage } from '../support/databases.js';
 const ORG = '2304567';
 /** "Today" for the console; the logs are of the day before. */
 const NOW = Date.parse('2026-03-11T09:00:00Z');
+/** The console's clock (a test moves it to the logs' own day). */
+let now = NOW;
 const at = (hhmmss: string) => Date.parse(`2026-03-10T${hhmmss}Z`);
 
 interface Line {
@@ -90,7 +92,7 @@ describe.each(databaseKinds)('ticket and note text on %s', (kind) => {
   beforeAll(async () => {
     storage = await openTestStorage(kind);
     const { db, dialect } = storage;
-    const clock: Clock = { now: () => new Date(NOW) };
+    const clock: Clock = { now: () => new Date(now) };
     const consoleStore = new ConsoleStore(db);
     const created = '2026-03-01T00:00:00Z';
     providerId = await consoleStore.createProvider({ name: 'Text MSP', kind: 'MSP', at: created });
@@ -222,6 +224,24 @@ describe.each(databaseKinds)('ticket and note text on %s', (kind) => {
         'Top blocked domains: c2-z.example (2)',
       ].join('\n'),
     );
+  });
+
+  it("on the logs' own day, a command-and-control ticket lists only that identity's command-and-control domains", async () => {
+    // The customer's blocked domains of this day are led by other hosts' malware (LAB-PC's 50).
+    now = at('23:00:00');
+    try {
+      await ingest(ORG, [
+        ...blocked('KIOSK', 'Roaming Computers', 'kiosk-c2.example', C2, every('08:10:00', 11, 60)),
+        ...blocked('KIOSK', 'Roaming Computers', 'kiosk-malware.example', MALWARE, every('08:20:00', 60, 1)),
+      ]);
+    } finally {
+      now = NOW;
+    }
+    const kiosk = (await texts(alpha)).find((o) => o.kind === 'ticket.create' && o.text.includes('KIOSK'));
+    expect(kiosk!.text).toContain('in the window 2026-03-10 08:00–12:00 UTC,');
+    expect(kiosk!.text).toContain('Top blocked domains: kiosk-c2.example (11)\n');
+    expect(kiosk!.text).toContain('First blocked request: 2026-03-10 08:10:00 UTC');
+    expect(kiosk!.text).toContain('Last blocked request: 2026-03-10 08:20:00 UTC');
   });
 
   it("shows the window in the customer's time zone, named, and the identity type in Umbrella's words", async () => {
