@@ -276,6 +276,20 @@ export interface ConAggTopDomainsTable {
   summary: unknown;
 }
 
+/** Blocked requests of one window cell: first/last and the domains (migration 0010). */
+export interface ConAggWindowBlockedTable {
+  provider_id: number;
+  customer_id: number;
+  identity: string;
+  identity_type: string;
+  category: string;
+  window_minutes: number;
+  window_start: string;
+  first_blocked: string;
+  last_blocked: string;
+  domains: unknown;
+}
+
 export interface ConAggIdentityTable {
   provider_id: number;
   customer_id: number;
@@ -443,6 +457,7 @@ export interface Database {
   con_agg_daily: ConAggDailyTable;
   con_agg_top_domains: ConAggTopDomainsTable;
   con_agg_identity: ConAggIdentityTable;
+  con_agg_window_blocked: ConAggWindowBlockedTable;
   con_ingest_token: ConIngestTokenTable;
   con_source_credential: ConSourceCredentialTable;
   con_ticket_rule: ConTicketRuleTable;
