@@ -7,7 +7,7 @@ import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
 import { remoteSources } from '../console/sources-remote/index.js';
 import { type Keyring, saveKeyring } from '../platform/keyring.js';
-import { out, providerId, withConsole } from './console-support.js';
+import { customerId, out, providerId, withConsole } from './console-support.js';
 import { registerDeliveryCommands } from './delivery-commands.js';
 import type { CliIo } from './io.js';
 
@@ -117,14 +117,15 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
       }),
     );
   customer
-    .command('map <customerId> [identifier]')
-    .description('map a customer to a PSA company identifier (omit it to unmap)')
+    .command('map <customer> [identifier]')
+    .description('map a customer (name or id) to a PSA company identifier (omit it to unmap)')
     .requiredOption('--provider <provider>', 'provider name or id')
-    .action(async (customerId: string, identifier: string | undefined, o: { provider: string }) =>
+    .action(async (customer: string, identifier: string | undefined, o: { provider: string }) =>
       withConsole(io, async (s) => {
+        const p = await providerId(s, o.provider);
         const c = await s.mapping.setMapping(
-          await providerId(s, o.provider),
-          num(customerId, 'customerId'),
+          p,
+          await customerId(s, p, customer),
           { psaCompanyIdentifier: identifier ?? null },
           ACTOR,
         );
@@ -132,14 +133,13 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
       }),
     );
   customer
-    .command('suggest <customerId>')
+    .command('suggest <customer>')
+    .description('PSA companies a customer (name or id) may be, best first')
     .requiredOption('--provider <provider>', 'provider name or id')
-    .action(async (customerId: string, o: { provider: string }) =>
+    .action(async (customer: string, o: { provider: string }) =>
       withConsole(io, async (s) => {
-        const list = await s.mapping.suggestions(
-          await providerId(s, o.provider),
-          num(customerId, 'customerId'),
-        );
+        const p = await providerId(s, o.provider);
+        const list = await s.mapping.suggestions(p, await customerId(s, p, customer));
         for (const x of list)
           io.out(`${x.score.toFixed(3)}\t${x.company.identifier}\t${x.company.name}\t(${x.reason})`);
       }),
@@ -229,6 +229,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
             ACTOR,
           );
           out(io, o.json, view, () => printPreflight(view.preflight));
+          if (view.preflight && !view.preflight.ok) throw preflightFailed();
         });
       },
     );
@@ -240,6 +241,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
       withConsole(io, async (s) => {
         const r = await s.integration.runPreflight(await providerId(s, o.provider), ACTOR);
         out(io, o.json, r, () => printPreflight(r));
+        if (!r.ok) throw preflightFailed();
       }),
     );
   psa
@@ -310,6 +312,13 @@ async function keyIdsInUse(s: ConsoleServices, ring: Keyring): Promise<Set<strin
   for (const id of await remoteSources(s).umbrella.keyIdsInUse(ring)) used.add(id);
   return used;
 }
+
+/** A failed preflight is a failed command (exit 1); the settings stay saved. */
+const preflightFailed = () =>
+  new ConsoleError(
+    'invalid',
+    'the preflight failed: the settings are saved; fix the failing steps, then run parasol console psa preflight',
+  );
 
 function printPreflight(
   r: { ok: boolean; checkedAt: string; steps: Array<{ label: string; status: string; fix?: string }> } | null,

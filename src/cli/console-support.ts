@@ -28,6 +28,19 @@ export async function providerId(s: ConsoleServices, nameOrId: string): Promise<
   return p.id;
 }
 
+/** A customer of the provider by id or by name (names are unique per provider, compared case-insensitively). */
+export async function customerId(s: ConsoleServices, provider: number, nameOrId: string): Promise<number> {
+  if (/^\d{1,15}$/.test(nameOrId)) return Number(nameOrId);
+  const wanted = nameOrId.trim().toLowerCase();
+  const found = (await s.accounts.listCustomers(provider)).find((c) => c.name.toLowerCase() === wanted);
+  if (!found)
+    throw new ConsoleError(
+      'not-found',
+      `customer '${nameOrId}' not found (see parasol console customer list --provider …)`,
+    );
+  return found.id;
+}
+
 export function out(io: CliIo, json: boolean, value: unknown, human: () => string[]): void {
   if (json) io.out(JSON.stringify(value, null, 2));
   else for (const line of human()) io.out(line);

@@ -141,7 +141,8 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
           const d = delivery(s);
           if (o.poll) {
             const r = await d.ticketStatus.pollProvider(p);
-            io.out(
+            // With --json, stdout holds the JSON document alone.
+            (o.json ? io.err : io.out)(
               `polled ${r.tracks} ticket(s) in ${r.requests} request(s): ${r.closed} closed, ${r.reopened} reopened`,
             );
           }

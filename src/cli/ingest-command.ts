@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { type IngestProgress, type IngestSummary, ingestion } from '../console/ingest/index.js';
 import { ConsoleError } from '../console/service/errors.js';
 import { remoteSources } from '../console/sources-remote/index.js';
-import { providerId, withConsole } from './console-support.js';
+import { customerId, providerId, withConsole } from './console-support.js';
 import { type CliIo, processIo } from './io.js';
 
 const ACTOR = 'cli';
@@ -126,7 +126,7 @@ export function formatSummary(s: IngestSummary): string[] {
   if (s.unrouted > 0) {
     out.push(
       `${grouped(s.unrouted)} row(s) matched no source binding and were not counted for any customer ` +
-        '(add one: parasol console binding add <customerId> --kind umbrella-org --value <org id>)',
+        '(add one: parasol console binding add <customer> --kind umbrella-org --value <org id>)',
     );
   }
   return out;
@@ -204,16 +204,18 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
   );
   con.addCommand(binding);
   binding
-    .command('add <customerId>')
+    .command('add <customer>')
+    .description('route events of an org id, key prefix or network to a customer (name or id)')
     .requiredOption('--provider <provider>', 'provider name or id')
     .requiredOption('--kind <kind>', 'umbrella-org, folder-prefix, dnsfilter-network or ndjson-org')
     .requiredOption('--value <value>', 'the org id, key prefix, network id or name')
     .option('--json', 'print JSON', false)
-    .action(async (customerId: string, o: { provider: string; kind: string; value: string; json: boolean }) =>
+    .action(async (customer: string, o: { provider: string; kind: string; value: string; json: boolean }) =>
       withConsole(io, async (s) => {
+        const p = await providerId(s, o.provider);
         const b = await ingestion(s).addBinding(
-          await providerId(s, o.provider),
-          count(customerId, 'customerId', 1, Number.MAX_SAFE_INTEGER),
+          p,
+          await customerId(s, p, customer),
           { kind: o.kind, value: o.value },
           ACTOR,
         );
@@ -225,27 +227,26 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       }),
     );
   binding
-    .command('list <customerId>')
+    .command('list <customer>')
     .requiredOption('--provider <provider>', 'provider name or id')
     .option('--json', 'print JSON', false)
-    .action(async (customerId: string, o: { provider: string; json: boolean }) =>
+    .action(async (customer: string, o: { provider: string; json: boolean }) =>
       withConsole(io, async (s) => {
-        const list = await ingestion(s).listBindings(
-          await providerId(s, o.provider),
-          count(customerId, 'customerId', 1, Number.MAX_SAFE_INTEGER),
-        );
+        const p = await providerId(s, o.provider);
+        const list = await ingestion(s).listBindings(p, await customerId(s, p, customer));
         if (o.json) io.out(JSON.stringify(list, null, 2));
         else for (const b of list) io.out(`${b.id}\t${b.kind}\t${b.value}`);
       }),
     );
   binding
-    .command('remove <customerId> <bindingId>')
+    .command('remove <customer> <bindingId>')
     .requiredOption('--provider <provider>', 'provider name or id')
-    .action(async (customerId: string, bindingId: string, o: { provider: string }) =>
+    .action(async (customer: string, bindingId: string, o: { provider: string }) =>
       withConsole(io, async (s) => {
+        const p = await providerId(s, o.provider);
         await ingestion(s).deleteBinding(
-          await providerId(s, o.provider),
-          count(customerId, 'customerId', 1, Number.MAX_SAFE_INTEGER),
+          p,
+          await customerId(s, p, customer),
           count(bindingId, 'bindingId', 1, Number.MAX_SAFE_INTEGER),
           ACTOR,
         );

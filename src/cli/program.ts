@@ -6,6 +6,7 @@ import { ConsoleError } from '../console/service/errors.js';
 import { demoLines, runDemo } from '../demo.js';
 import { ROLES, type Role, type Running, startParasol, startWorker } from '../main.js';
 import { type Config, ConfigError, loadConfig } from '../platform/config.js';
+import { ARTICLE_ROLE } from '../psa/catalog/index.js';
 import { PsaError } from '../psa/model/errors.js';
 import { seedPsa } from '../psa/service/seed.js';
 import { registerConsoleCommands } from './console-commands.js';
@@ -26,6 +27,9 @@ interface StartOptions {
   opsPort?: string;
   opsHost: string;
 }
+
+/** The API member the start-up hints (and the README) create for the article's integration. */
+const HINT_API_MEMBER = 'umbrella';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -49,6 +53,28 @@ async function seedOnce(running: Running): Promise<void> {
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
+}
+
+/**
+ * The article's steps still to do on this PSA, as commands that work pasted in this order: the role,
+ * the API member, its key. Steps already done are left out (nothing is printed once all are).
+ */
+export async function nextSteps(running: Running): Promise<string[]> {
+  const { security, admin } = running.psa.services;
+  const cmd = 'npm run parasol --';
+  const steps: string[] = [];
+  if (!(await security.findRole(ARTICLE_ROLE.name)))
+    steps.push(`${cmd} psa role create ${ARTICLE_ROLE.name} --preset article`);
+  const member = await security.findMember(HINT_API_MEMBER);
+  if (!member)
+    steps.push(
+      `${cmd} psa api-member create ${HINT_API_MEMBER} --role ${ARTICLE_ROLE.name} --name "Umbrella"`,
+    );
+  if (!member || !(await admin.listKeys(member.id)).some((k) => !k.revokedAt))
+    steps.push(`${cmd} psa key create ${HINT_API_MEMBER} --description "Umbrella PSA Integration"`);
+  return steps.length
+    ? ["  The article's steps (role, API member, key):", ...steps.map((s) => `    ${s}`)]
+    : [];
 }
 
 function printServers(io: CliIo, config: Config, running: Running, role: Role): void {
@@ -155,10 +181,7 @@ export function buildProgram(io: CliIo): Command {
         if (opts.demo)
           for (const line of demoLines(running, await runDemo(running, { dataDir: config.dataDir })))
             io.out(line);
-        else
-          io.out(
-            '  Create an API member and key:  npm run parasol -- psa api-member create umbrella --role Umbrella',
-          );
+        else for (const line of await nextSteps(running)) io.out(line);
       }
       const stop = async () => {
         await close();
