@@ -1,17 +1,19 @@
 // `parasol console …` and `parasol keys …`: the console's admin actions (providers, users,
 // customers, PSA Integration Details with preflight, mapping, reference data) and master-key
-// rotation. Each command calls the same services the console HTTP API calls.
+// rotation. Each command calls the same services the console HTTP API calls (imported when it runs).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
-import { remoteSources } from '../console/sources-remote/index.js';
-import { type Keyring, saveKeyring } from '../platform/keyring.js';
+import type { Keyring } from '../platform/keyring.js';
 import { customerId, out, providerId, withConsole } from './console-support.js';
 import { registerDeliveryCommands } from './delivery-commands.js';
 import type { CliIo } from './io.js';
 
 const ACTOR = 'cli';
+
+const remoteSources = async (s: ConsoleServices) =>
+  (await import('../console/sources-remote/index.js')).remoteSources(s);
 
 function num(raw: string, what: string): number {
   if (!/^\d+$/.test(raw)) throw new ConsoleError('invalid', `${what} must be a number`);
@@ -271,10 +273,12 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
     .description('add a new master key and re-seal every secret under it (the old key stays until removed)')
     .action(async () =>
       withConsole(io, async (s) => {
+        const { saveKeyring } = await import('../platform/keyring.js');
         const old = s.keyring();
         const next: Keyring = saveKeyring(old.withNewKey());
         const n =
-          (await s.integration.resealAll(old, next)) + (await remoteSources(s).umbrella.resealAll(old, next));
+          (await s.integration.resealAll(old, next)) +
+          (await (await remoteSources(s)).umbrella.resealAll(old, next));
         io.out(`new master key ${next.currentId}; re-sealed ${n} secret(s)`);
         for (const id of old.keyIds)
           io.out(`old key ${id} is no longer used: remove it with  parasol keys remove ${id}`);
@@ -292,6 +296,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
             'conflict',
             `master key ${keyId} still seals stored secrets: run parasol keys rotate first`,
           );
+        const { saveKeyring } = await import('../platform/keyring.js');
         saveKeyring(ring.without(keyId));
         io.out(`removed master key ${keyId}`);
       }),
@@ -309,7 +314,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
 /** Master keys still sealing a stored secret: PSA keys and remote-source credentials. */
 async function keyIdsInUse(s: ConsoleServices, ring: Keyring): Promise<Set<string>> {
   const used = await s.integration.keyIdsInUse(ring);
-  for (const id of await remoteSources(s).umbrella.keyIdsInUse(ring)) used.add(id);
+  for (const id of await (await remoteSources(s)).umbrella.keyIdsInUse(ring)) used.add(id);
   return used;
 }
 

@@ -2,11 +2,14 @@
 // resolving a provider by name or id, and printing JSON or human lines.
 import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
-import { openParasol } from '../main.js';
-import { loadConfig } from '../platform/config.js';
 import type { CliIo } from './io.js';
 
 export async function withConsole<T>(io: CliIo, work: (s: ConsoleServices) => Promise<T>): Promise<T> {
+  // Imported when a command runs: building the program loads none of the services.
+  const [{ openParasol }, { loadConfig }] = await Promise.all([
+    import('../open.js'),
+    import('../platform/config.js'),
+  ]);
   const config = loadConfig(io.env, { logLevel: io.env.LOG_LEVEL ?? 'warn' });
   const opened = await openParasol(config);
   try {
