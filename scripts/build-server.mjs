@@ -5,7 +5,7 @@
 // package stays external (CommonJS and native ones must, and `import()` of them stays lazy).
 //   node scripts/build-server.mjs            build
 //   node scripts/build-server.mjs --if-stale build unless dist/server is up to date (npm start)
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { buildState, OUT, ROOT, STAMP, sourceState } from './server-build-state.mjs';
@@ -31,8 +31,10 @@ export async function buildServer({ ifStale = false, quiet = false } = {}) {
   if (ifStale && state === 'fresh') return 'up to date';
   const started = Date.now();
   const sources = sourceState();
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
+  // Built beside and swapped in: a `parasol` starting meanwhile sees the old build or the new one.
+  const next = `${OUT}.next-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
+  mkdirSync(next, { recursive: true });
   await build({
     absWorkingDir: ROOT,
     entryPoints: {
@@ -40,7 +42,7 @@ export async function buildServer({ ifStale = false, quiet = false } = {}) {
       cli: 'src/cli/index.ts',
       'ingest-worker': 'src/console/ingest/worker.ts',
     },
-    outdir: OUT,
+    outdir: next,
     entryNames: '[name]',
     // Flat: pool.ts finds ./ingest-worker.js beside whichever chunk it lands in.
     chunkNames: 'chunk-[hash]',
@@ -53,7 +55,14 @@ export async function buildServer({ ifStale = false, quiet = false } = {}) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  writeFileSync(STAMP, `${JSON.stringify({ ...sources, builtAt: new Date().toISOString() })}\n`);
+  writeFileSync(
+    path.join(next, path.basename(STAMP)),
+    `${JSON.stringify({ ...sources, builtAt: new Date().toISOString() })}\n`,
+  );
+  const old = `${OUT}.old-${process.pid}`;
+  if (existsSync(OUT)) renameSync(OUT, old);
+  renameSync(next, OUT);
+  rmSync(old, { recursive: true, force: true });
   if (!quiet)
     console.log(`server: built dist/server from src/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 'built';
