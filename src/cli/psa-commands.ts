@@ -6,9 +6,9 @@ import type { RolePreset } from '../psa/catalog/index.js';
 import type { PsaServices } from '../psa/service/services.js';
 import type { CliIo } from './io.js';
 
-const PRESET_NAMES = ['article', 'admin', 'read-only'] as const;
+export const PRESET_NAMES = ['article', 'admin', 'read-only'] as const;
 /** System → Table Setup: the allow-list `psa role allow` changes unless --list names another. */
-const TABLE_SETUP = 'SystemTableSetup';
+export const TABLE_SETUP = 'SystemTableSetup';
 
 async function presets(): Promise<Record<string, RolePreset>> {
   const { ADMIN_ROLE, ARTICLE_ROLE, READ_ONLY_ROLE } = await import('../psa/catalog/presets.js');
