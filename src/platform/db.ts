@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Database, Dialect } from './db-types.js';
 import { migrateToLatest } from './migrate.js';
 
@@ -22,13 +21,19 @@ export interface StorageOptions {
   migrate?: boolean;
 }
 
-// PostgreSQL returns int8 (count(*)) and numeric as strings by default; counts here fit a double.
-pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+/** pg, loaded by processes that use PostgreSQL only (an SQLite deployment never pays for it). */
+async function loadPg(): Promise<typeof import('pg').default> {
+  const pg = (await import('pg')).default;
+  // PostgreSQL returns int8 (count(*)) and numeric as strings by default; counts here fit a double.
+  pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+  return pg;
+}
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const url = options.databaseUrl;
   let storage: Storage;
   if (url?.startsWith('postgres')) {
+    const pg = await loadPg();
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
@@ -90,6 +95,7 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
 
 /** Drops a schema made by createTestSchema (tests clean up after themselves). */
 export async function dropTestSchema(baseUrl: string, name: string): Promise<void> {
+  const pg = await loadPg();
   const pool = new pg.Pool({ connectionString: baseUrl, max: 1 });
   try {
     await pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
@@ -100,6 +106,7 @@ export async function dropTestSchema(baseUrl: string, name: string): Promise<voi
 
 /** Creates a fresh, empty PostgreSQL schema for one test and returns a URL whose connections use it. */
 export async function createTestSchema(baseUrl: string, name: string): Promise<string> {
+  const pg = await loadPg();
   const pool = new pg.Pool({ connectionString: baseUrl, max: 1 });
   try {
     await pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);

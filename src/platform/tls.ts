@@ -1,8 +1,8 @@
 // TLS material for the HTTPS servers: the configured certificate, or a self-signed one generated on
 // first start and kept under the data folder (key file readable by the owner only).
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import selfsigned from 'selfsigned';
 
 export interface TlsMaterial {
   cert: string;
@@ -46,6 +46,8 @@ export function loadOrCreateTls(options: {
     { type: 7, ip: '127.0.0.1' },
     { type: 7, ip: '::1' },
   ];
+  // Loaded only to make a certificate (node-forge is large): selfsigned is CommonJS, so a plain require.
+  const selfsigned = createRequire(import.meta.url)('selfsigned') as typeof import('selfsigned');
   const pems = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,
     days: 825,

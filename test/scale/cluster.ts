@@ -16,8 +16,7 @@ import { formatUmbrellaCsvLine } from '../../src/console/sources/umbrella-csv.js
 import { openParasol } from '../../src/main.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createTestSchema, dropTestSchema } from '../../src/platform/db.js';
-import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
-import { seedPsa } from '../../src/psa/service/seed.js';
+import { DEMO_ROLE_NAME, seedPsa } from '../../src/psa/service/seed.js';
 import { postgresUrl } from '../support/databases.js';
 import { type Started, startParasolProcess } from './support.js';
 
@@ -82,7 +81,7 @@ export async function startCluster(
     opened = await openParasol(loadConfig(env, { logLevel: 'warn' }));
     const { psa, console: s } = opened;
     await seedPsa(psa, { demo: true });
-    const role = await psa.admin.getRole(ARTICLE_ROLE.name);
+    const role = await psa.admin.getRole(DEMO_ROLE_NAME);
     const member = await psa.admin.createMember(
       'api',
       { identifier: 'ScaleApi', name: 'Scale', role: role.id },
