@@ -21,7 +21,7 @@ import { createMetrics, type Metrics, registerClusterGauges } from './platform/m
 import { startOperationsServer } from './platform/operations.js';
 import { loadOrCreateTls, type TlsMaterial } from './platform/tls.js';
 import { buildPsaApp } from './psa/http/server.js';
-import { createPsaServices, type PsaServices } from './psa/service/services.js';
+import { configuredOrigin, createPsaServices, type PsaServices } from './psa/service/services.js';
 
 export type Role = 'api' | 'worker' | 'all';
 export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
@@ -71,16 +71,6 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
     }
     return keyring;
   };
-  // The console trusts the certificate of the PSA built into this deployment, as an admin would
-  // paste it; a customer's ConnectWise needs a publicly trusted certificate or its CA in the settings.
-  const ownCa = () =>
-    tls
-      ? loadOrCreateTls({
-          dataDir: config.dataDir,
-          certFile: config.psa.tlsCertFile,
-          keyFile: config.psa.tlsKeyFile,
-        }).cert
-      : undefined;
   const consoleServices = createConsoleServices({
     config,
     clock,
@@ -89,24 +79,20 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
     keyring: getKeyring,
     metrics,
     tls,
-    clientFactory: (connection: PsaConnection) => {
-      const extra = ownCa();
-      const ca = [connection.ca, extra].filter(Boolean).join('\n') || undefined;
-      return new ConnectWiseClient(
-        { ...connection, ...(ca ? { ca } : {}) },
-        {
-          onRequest: (info) => {
-            metrics.psaCalls.inc({
-              method: info.method,
-              status: String(info.status ?? info.error ?? 'none'),
-            });
-            logger.debug({ psaCall: info }, 'PSA call');
-          },
-          // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
-          budget: { requestsPerMinute: 900 },
+    // A provider's client trusts the public roots plus the CA its own settings name — never this
+    // deployment's certificate by default (docs/security.md, "Transport and trust").
+    clientFactory: (connection: PsaConnection) =>
+      new ConnectWiseClient(connection, {
+        onRequest: (info) => {
+          metrics.psaCalls.inc({
+            method: info.method,
+            status: String(info.status ?? info.error ?? 'none'),
+          });
+          logger.debug({ psaCall: info }, 'PSA call');
         },
-      );
-    },
+        // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
+        budget: { requestsPerMinute: 900 },
+      }),
     preflight: (api, settings) => runPreflight(api, settings, clock),
   });
   return { storage, logger, metrics, psa, console: consoleServices, keyring: getKeyring };
@@ -118,10 +104,9 @@ export async function openPsa(config: Config, options: OpenOptions = {}) {
   return { storage: opened.storage, services: opened.psa, logger: opened.logger };
 }
 
+/** The URL clients reach a server at, from the configured host and the port it listens on. */
 function displayUrl(host: string, address: string, tls: boolean): string {
-  const port = new URL(address).port;
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return `${tls ? 'https' : 'http'}://${shown}:${port}`;
+  return configuredOrigin(tls ? 'https' : 'http', host, Number(new URL(address).port));
 }
 
 /** Gauges every role reports: the outbox (depth, oldest pending), ingest totals, PSA circuits. */
@@ -155,8 +140,14 @@ export async function startParasol(
         hostnames: [config.psa.host, config.console.host],
       })
     : undefined;
+  if (tls?.replacedCa)
+    logger.warn(
+      { certFile: tls.certFile, kept: `${tls.certFile}${tls.replacedCa}` },
+      'the generated TLS certificate was a CA (an older version made it so): replaced by a leaf certificate with a new key; give the new certificate to every client and provider that trusted the old one',
+    );
   const psaApp = await buildPsaApp(opened.psa, { https: tls });
   const psaAddress = await psaApp.listen({ host: config.psa.host, port: config.psa.port });
+  opened.psa.setListenOrigin(displayUrl(config.psa.host, psaAddress, useTls));
   const psaUrl = config.psa.publicUrl ?? displayUrl(config.psa.host, psaAddress, useTls);
   const consoleApp = await buildConsoleApp(opened.console, { https: tls });
   const consoleAddress = await consoleApp.listen({ host: config.console.host, port: config.console.port });
