@@ -105,8 +105,11 @@ export function registerOperations(
  * with no trace in the log.
  */
 function watchConnections(app: FastifyInstance): void {
-  app.addHook('onRequestAbort', async (req) => {
-    req.log.info({ req }, 'request aborted: the client closed the connection before the answer');
+  app.addHook('onRequest', async (req, reply) => {
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished)
+        req.log.info('request aborted: the connection closed before the answer was sent');
+    });
   });
   app.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // A client hanging up (ECONNRESET) is ordinary; anything else means a request got no answer.

@@ -3,6 +3,7 @@
 // dropped: every request gets its answer, the connection is never closed under the client, and every
 // "incoming request" line of the log has its "request completed".
 import { randomBytes, scryptSync } from 'node:crypto';
+import tls from 'node:tls';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
@@ -11,7 +12,7 @@ import { startTestPsa, type TestPsa } from '../support/psa-server.js';
 
 const PASSWORD = 'keep-alive test passphrase';
 const ADMIN = 'admin@keepalive.test';
-const SEQUENCES = 200;
+const SEQUENCES = Number(process.env.KA_SEQ ?? 200);
 
 interface LogLine {
   msg?: string;
@@ -120,4 +121,35 @@ describe.each(databaseKinds)('one keep-alive connection to the console on %s', (
     expect(consoleCalls.size).toBeGreaterThanOrEqual(SEQUENCES * 3);
     expect([...consoleCalls].filter((id) => !completed.has(id))).toEqual([]);
   }, 900_000);
+
+  it('logs a connection it closes on a client error, and a request the client abandons', async () => {
+    const { port } = new URL(psa.running.console.url);
+    await new Promise<void>((resolve) => {
+      const socket = tls.connect(
+        { host: '127.0.0.1', port: Number(port), ca: psa.ca, servername: 'localhost' },
+        () => socket.write('NOT-HTTP at all\r\n\r\n'),
+      );
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+      socket.resume();
+    });
+    // A sign-in whose body never arrives: the client leaves before the server could answer.
+    await new Promise<void>((resolve) => {
+      const socket = tls.connect(
+        { host: '127.0.0.1', port: Number(port), ca: psa.ca, servername: 'localhost' },
+        () => {
+          socket.write(
+            'POST /api/v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"',
+          );
+          setTimeout(() => socket.destroy(), 200);
+        },
+      );
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
+    await expect
+      .poll(() => psa.logs(), { timeout: 10_000 })
+      .toMatch(/"level":40[^\n]*"code":"HPE_[A-Z_]+"[^\n]*connection closed by a client error/);
+    await expect.poll(() => psa.logs(), { timeout: 10_000 }).toContain('request aborted');
+  });
 });
