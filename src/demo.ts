@@ -6,7 +6,7 @@
 // ingested (ordinary traffic, plus one laptop that keeps calling command-and-control domains), and a
 // configuration sync runs — so configurations and a ticket appear in the PSA within seconds.
 // Idempotent: what exists is kept; each day's logs are written once, and a file is counted once.
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { delivery } from './console/delivery/index.js';
 import { prng, umbrellaKey, writeLines } from './console/ingest/generate.js';
@@ -208,14 +208,32 @@ async function ensureProvider(s: ConsoleServices): Promise<number> {
   return providerId;
 }
 
-/** PSA Integration Details: a new key only when none is stored; the site follows the PSA's address. */
+/**
+ * PSA Integration Details: a new key only when none is stored; the site follows the PSA's address and
+ * the trusted CA is the built-in PSA's certificate, named explicitly as an admin would paste it (the
+ * console trusts no private certificate by itself).
+ */
 async function ensureIntegration(running: Running, providerId: number, memberId: number): Promise<boolean> {
   const s = running.console.services;
   const psa = running.psa.services;
   const site = new URL(running.psa.url).host;
   const current = await s.integration.get(providerId);
-  const settings = { enabled: true, site, companyId: psa.config.psa.companyId, clientId: DEMO_CLIENT_ID };
-  if (current.hasKeys && current.enabled && current.site === site && current.preflight?.ok)
+  const trustedCa = running.psa.certFile ? readFileSync(running.psa.certFile, 'utf8') : null;
+  const storedCa = (await s.store.getIntegration(providerId))?.trustedCa ?? null;
+  const settings = {
+    enabled: true,
+    site,
+    companyId: psa.config.psa.companyId,
+    clientId: DEMO_CLIENT_ID,
+    trustedCa,
+  };
+  if (
+    current.hasKeys &&
+    current.enabled &&
+    current.site === site &&
+    storedCa === trustedCa &&
+    current.preflight?.ok
+  )
     return (await s.integration.runPreflight(providerId, ACTOR)).ok;
   const keys = current.hasKeys
     ? {}

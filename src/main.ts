@@ -17,7 +17,7 @@ import { type Metrics, registerClusterGauges } from './platform/metrics.js';
 import { startOperationsServer } from './platform/operations.js';
 import { loadOrCreateTls, type TlsMaterial } from './platform/tls.js';
 import { buildPsaApp } from './psa/http/server.js';
-import type { PsaServices } from './psa/service/services.js';
+import { configuredOrigin, type PsaServices } from './psa/service/services.js';
 
 export { type OpenOptions, openParasol, openPsa } from './open.js';
 
@@ -33,9 +33,7 @@ export interface Running {
 }
 
 function displayUrl(host: string, address: string, tls: boolean): string {
-  const port = new URL(address).port;
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return `${tls ? 'https' : 'http'}://${shown}:${port}`;
+  return configuredOrigin(tls ? 'https' : 'http', host, Number(new URL(address).port));
 }
 
 /** Gauges every role reports: the outbox (depth, oldest pending), ingest totals, PSA circuits. */
@@ -69,8 +67,14 @@ export async function startParasol(
         hostnames: [config.psa.host, config.console.host],
       })
     : undefined;
+  if (tls?.replacedCa)
+    logger.warn(
+      { certFile: tls.certFile, kept: `${tls.certFile}${tls.replacedCa}` },
+      'the generated TLS certificate was a CA (an older version made it so): replaced by a leaf certificate with a new key; give the new certificate to every client and provider that trusted the old one',
+    );
   const psaApp = await buildPsaApp(opened.psa, { https: tls });
   const psaAddress = await psaApp.listen({ host: config.psa.host, port: config.psa.port });
+  opened.psa.setListenOrigin(displayUrl(config.psa.host, psaAddress, useTls));
   const psaUrl = config.psa.publicUrl ?? displayUrl(config.psa.host, psaAddress, useTls);
   const consoleApp = await buildConsoleApp(opened.console, { https: tls });
   const consoleAddress = await consoleApp.listen({ host: config.console.host, port: config.console.port });

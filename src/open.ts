@@ -12,7 +12,6 @@ import { openStorage } from './platform/db.js';
 import { type Keyring, loadKeyring } from './platform/keyring.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
-import { loadOrCreateTls } from './platform/tls.js';
 import { createPsaServices } from './psa/service/services.js';
 
 export interface OpenOptions {
@@ -52,16 +51,6 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
     }
     return keyring;
   };
-  // The console trusts the certificate of the PSA built into this deployment, as an admin would
-  // paste it; a customer's ConnectWise needs a publicly trusted certificate or its CA in the settings.
-  const ownCa = () =>
-    tls
-      ? loadOrCreateTls({
-          dataDir: config.dataDir,
-          certFile: config.psa.tlsCertFile,
-          keyFile: config.psa.tlsKeyFile,
-        }).cert
-      : undefined;
   const consoleServices = createConsoleServices({
     config,
     clock,
@@ -70,24 +59,20 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
     keyring: getKeyring,
     metrics,
     tls,
-    clientFactory: (connection: PsaConnection) => {
-      const extra = ownCa();
-      const ca = [connection.ca, extra].filter(Boolean).join('\n') || undefined;
-      return new ConnectWiseClient(
-        { ...connection, ...(ca ? { ca } : {}) },
-        {
-          onRequest: (info) => {
-            metrics.psaCalls.inc({
-              method: info.method,
-              status: String(info.status ?? info.error ?? 'none'),
-            });
-            logger.debug({ psaCall: info }, 'PSA call');
-          },
-          // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
-          budget: { requestsPerMinute: 900 },
+    // A provider's client trusts the public roots plus the CA its own settings name — never this
+    // deployment's certificate by default (docs/security.md, "Transport and trust").
+    clientFactory: (connection: PsaConnection) =>
+      new ConnectWiseClient(connection, {
+        onRequest: (info) => {
+          metrics.psaCalls.inc({
+            method: info.method,
+            status: String(info.status ?? info.error ?? 'none'),
+          });
+          logger.debug({ psaCall: info }, 'PSA call');
         },
-      );
-    },
+        // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
+        budget: { requestsPerMinute: 900 },
+      }),
     preflight: (api, settings) => runPreflight(api, settings, clock),
   });
   return { storage, logger, metrics, psa, console: consoleServices, keyring: getKeyring };

@@ -1,6 +1,6 @@
 // Storage: Kysely over SQLite (embedded default, a file under the data folder) or PostgreSQL
 // (DATABASE_URL). Both run the same numbered migrations.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
@@ -47,7 +47,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const file = url?.startsWith('sqlite:')
       ? url.slice('sqlite:'.length)
       : path.join(options.dataDir, 'parasol.db');
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file !== ':memory:') ownerOnlyDatabaseFile(file);
     const database = new SQLite(file);
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 5000');
@@ -60,6 +60,24 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   }
   if (options.migrate !== false) await migrateToLatest(storage.db, storage.dialect);
   return storage;
+}
+
+/**
+ * The SQLite file holds the whole deployment (records, sessions, sealed keys): like the key files it
+ * is readable by its owner only. Folders Parasol creates are 0700; the file is created 0600 before
+ * SQLite opens it (SQLite gives -wal and -shm the database file's mode), and a file, -wal or -shm
+ * left group- or world-readable by an older version is tightened.
+ */
+function ownerOnlyDatabaseFile(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // -wal and -shm exist only while (or after) the database is open.
+    }
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 200;

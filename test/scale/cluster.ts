@@ -6,7 +6,7 @@
 // Umbrella org ids) and writes Umbrella DNS logs whose files each hold one infected host: one ticket
 // per file is the "exactly once in effect" marker.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { delivery } from '../../src/console/delivery/index.js';
@@ -97,6 +97,7 @@ export async function startCluster(
       {
         enabled: true,
         site: new URL(psaUrl).host,
+        trustedCa: readFileSync(path.join(dataDir, 'tls', 'cert.pem'), 'utf8'),
         companyId,
         clientId: CLIENT_ID,
         publicKey: key.publicKey,

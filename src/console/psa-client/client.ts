@@ -19,6 +19,7 @@ import {
   systemClientClock,
 } from './types.js';
 import {
+  answeredWithoutTls,
   apiOrigin,
   apiRelative,
   backoffDelay,
@@ -126,6 +127,8 @@ function describeTransport(f: TransportFailure): string {
   const code = f.systemCode ? ` (${f.systemCode})` : '';
   switch (f.kind) {
     case 'tls':
+      if (answeredWithoutTls(f.systemCode))
+        return `the server answered plain HTTP, not TLS, on this port${code}; the console only speaks HTTPS to a PSA (keys never travel in clear): serve the PSA over HTTPS or give the site its HTTPS port`;
       return `the server's TLS certificate was refused${code}; if the PSA uses a private or self-signed certificate, give the connection its CA`;
     case 'dns':
       return `the host name could not be resolved${code}`;

@@ -88,7 +88,7 @@ export async function seedPsa(
   const ctx = await systemContext(
     services,
     adminMember.id,
-    services.publicOrigin(undefined) + `/${services.config.psa.codebase}/apis/3.0`,
+    services.publicOrigin() + `/${services.config.psa.codebase}/apis/3.0`,
   );
   const { engine, records } = services;
 

@@ -31,8 +31,15 @@ export interface PsaServices {
   apiLog: ApiLogWriter;
   /** Whether the server speaks TLS (adds HSTS). */
   tls: boolean;
-  /** `https://host:port` as clients reach this PSA, for Link headers and hrefs. */
-  publicOrigin(hostHeader: string | undefined): string;
+  /**
+   * `https://host:port` as clients reach this PSA, for Link headers, `_info` hrefs and companyinfo's
+   * SiteUrl: PSA_PUBLIC_URL, else the address the server listens on — never the request's Host
+   * header, which anyone can set (an unauthenticated caller could otherwise plant its own host in
+   * the links other clients follow with their keys).
+   */
+  publicOrigin(): string;
+  /** Told by the composition root once the server listens (its port may have been 0). */
+  setListenOrigin(origin: string): void;
   metrics: Metrics;
 }
 
@@ -67,6 +74,7 @@ export function createPsaServices(options: {
     else verifier.invalidate((p) => p.roleId === change.id);
   });
   const scheme = options.tls ? 'https' : 'http';
+  let listenOrigin: string | undefined;
   return {
     config,
     clock,
@@ -82,11 +90,18 @@ export function createPsaServices(options: {
     apiLog: new ApiLogWriter(security, logger),
     tls: options.tls,
     metrics: options.metrics ?? createMetrics(),
-    publicOrigin(host) {
+    publicOrigin() {
       if (config.psa.publicUrl) return config.psa.publicUrl.replace(/\/$/, '');
-      const safeHost =
-        host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : `${config.psa.host}:${config.psa.port}`;
-      return `${scheme}://${safeHost}`;
+      return listenOrigin ?? configuredOrigin(scheme, config.psa.host, config.psa.port);
+    },
+    setListenOrigin(origin) {
+      listenOrigin = origin.replace(/\/$/, '');
     },
   };
+}
+
+/** `scheme://host:port` from the configuration; a wildcard listen address is shown as localhost. */
+export function configuredOrigin(scheme: string, host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host;
+  return `${scheme}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }
