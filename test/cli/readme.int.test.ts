@@ -12,7 +12,7 @@
 //   README says ("with the PSA running"), on a free port: `localhost:8443` reads as its host:port;
 // * PUBLIC and PRIVATE (the README's placeholders) read as the pair the preceding `psa key create`
 //   printed;
-// * `./umbrella-logs` in the working folder holds one Umbrella DNS log file.
+// * `./umbrella-logs` in the working folder holds one Umbrella DNS log file; `./data` is the data folder.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,8 +64,10 @@ function run(file: string, args: string[], cwd: string, env: Record<string, stri
 
 /** A data folder, a working folder with `./umbrella-logs`, and Parasol running on them. */
 async function install(startArgs: string[]) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'parasol-readme-data-'));
+  // The data folder is the default one, `./data` of the working folder, so paths the README gives
+  // under it (`data/tls/cert.pem`) read as written.
   const cwd = mkdtempSync(path.join(tmpdir(), 'parasol-readme-cwd-'));
+  const dataDir = path.join(cwd, 'data');
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
   for (const name of ['DATABASE_URL', 'TEST_DATABASE_URL', 'PARASOL_MASTER_KEYS', 'PARASOL_CONFIG'])
     delete env[name];
