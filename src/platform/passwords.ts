@@ -1,12 +1,104 @@
-// Password hashing for people who sign in (PSA members, console users): scrypt with OWASP's
-// parameters (N=2^17, r=8, p=1, 128 MiB), a 16-byte salt, and a self-describing encoding so the
-// parameters can be raised later without breaking stored hashes.
+// Password hashing for people who sign in (PSA members, console users): scrypt with one of OWASP's
+// equivalent parameter sets, a 16-byte salt and a self-describing encoding, run through ONE small
+// queue per process so that a sign-in flood can neither exhaust memory nor starve libuv's pool.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-const N = 2 ** 17;
+/**
+ * OWASP's N=2^16, r=8, p=2: the same CPU work as N=2^17, p=1 (the previous default, whose hashes
+ * still verify) with half the memory, 64 MiB per hash instead of 128.
+ */
+const N = 2 ** 16;
 const R = 8;
-const P = 1;
+const P = 2;
 const KEY_LENGTH = 32;
+
+/**
+ * Hashes running at once in this process. scrypt runs on libuv's thread pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise), which DNS look-ups, file system calls and zlib share: one
+ * hash at a time leaves the other threads free for them and bounds the memory to one hash.
+ */
+export const HASH_CONCURRENCY = 1;
+/** Sign-in checks that may wait for the running one; past that a check is refused (503). */
+export const HASH_MAX_WAITING = 8;
+/** Checks of one client (address) waiting or running at once; past that its next one is refused. */
+export const HASH_MAX_PER_CLIENT = 2;
+
+/** The queue is full: the caller answers 503 with Retry-After. */
+export class PasswordCheckBusyError extends Error {
+  override readonly name = 'PasswordCheckBusyError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many sign-ins are being checked: try again in ${retryAfterSeconds} seconds`);
+  }
+}
+
+interface Waiter {
+  client: string | undefined;
+  start: () => void;
+}
+
+/** FIFO of scrypt runs: `concurrency` at once, a bounded wait list for checks that may be refused. */
+export class HashQueue {
+  private running = 0;
+  private readonly waiting: Waiter[] = [];
+  private readonly perClient = new Map<string, number>();
+  /** Moving average of one hash's duration, for Retry-After. */
+  private averageMs = 300;
+
+  constructor(
+    private readonly concurrency = HASH_CONCURRENCY,
+    private readonly maxWaiting = HASH_MAX_WAITING,
+    private readonly maxPerClient = HASH_MAX_PER_CLIENT,
+  ) {}
+
+  /** Waiting and running hashes, for metrics and tests. */
+  get depth(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  /**
+   * Runs `task` when a slot is free. `refusable` work (sign-in checks) is refused with
+   * PasswordCheckBusyError when the wait list is full or its client already has its share;
+   * other work (an admin setting a password) always waits its turn.
+   */
+  async run<T>(task: () => Promise<T>, options: { refusable: boolean; client?: string }): Promise<T> {
+    const client = options.client;
+    if (options.refusable) {
+      const full = this.running >= this.concurrency && this.waiting.length >= this.maxWaiting;
+      const greedy = client !== undefined && (this.perClient.get(client) ?? 0) >= this.maxPerClient;
+      if (full || greedy) throw new PasswordCheckBusyError(this.retryAfterSeconds());
+    }
+    if (client !== undefined) this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
+    try {
+      if (this.running >= this.concurrency)
+        await new Promise<void>((start) => this.waiting.push({ client, start }));
+      else this.running++;
+      const t0 = performance.now();
+      try {
+        return await task();
+      } finally {
+        this.averageMs = this.averageMs * 0.8 + (performance.now() - t0) * 0.2;
+        const next = this.waiting.shift();
+        // The slot passes straight to the next waiter (running stays the same).
+        if (next) next.start();
+        else this.running--;
+      }
+    } finally {
+      if (client !== undefined) {
+        const left = (this.perClient.get(client) ?? 1) - 1;
+        if (left > 0) this.perClient.set(client, left);
+        else this.perClient.delete(client);
+      }
+    }
+  }
+
+  private retryAfterSeconds(): number {
+    const ahead = this.running + this.waiting.length;
+    return Math.max(1, Math.ceil((ahead / this.concurrency) * (this.averageMs / 1000)));
+  }
+}
+
+/** The process's one queue: both products' sign-ins and password changes share it. */
+export const hashQueue = new HashQueue();
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -20,20 +112,58 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number)
   });
 }
 
+/** Hashes a new password; waits its turn in the queue (never refused). */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, N, R, P);
+  const key = await hashQueue.run(() => derive(password, salt, N, R, P), { refusable: false });
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+/**
+ * Stands in for the hash of an account that does not exist: a random salt and key with the
+ * current parameters, so checking a password against it costs what a real check costs (and never
+ * matches) without hashing anything to make it.
+ */
+const ABSENT = `scrypt$${N}$${R}$${P}$${randomBytes(16).toString('base64')}$${randomBytes(KEY_LENGTH).toString('base64')}`;
+
+function decode(encoded: string) {
   const parts = encoded.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  const salt = Buffer.from(parts[4]!, 'base64');
-  const expected = Buffer.from(parts[5]!, 'base64');
-  const actual = await derive(password, salt, n, r, p);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  if (![n, r, p].every((v) => Number.isSafeInteger(v) && v > 0)) return undefined;
+  return { n, r, p, salt: Buffer.from(parts[4]!, 'base64'), expected: Buffer.from(parts[5]!, 'base64') };
+}
+
+/**
+ * Checks a sign-in's password against a stored hash — or, when the account does not exist
+ * (`encoded` undefined), does the same work against a stand-in and answers false. Either way the
+ * check queues as one refusable unit of `client`: PasswordCheckBusyError when the queue is full.
+ */
+export async function verifyPassword(
+  password: string,
+  encoded: string | undefined,
+  options: { client?: string } = {},
+): Promise<boolean> {
+  const d = decode(encoded ?? ABSENT) ?? decode(ABSENT)!;
+  const actual = await hashQueue.run(() => derive(password, d.salt, d.n, d.r, d.p), {
+    refusable: true,
+    ...(options.client !== undefined ? { client: options.client } : {}),
+  });
+  return (
+    encoded !== undefined &&
+    decode(encoded) !== undefined &&
+    actual.length === d.expected.length &&
+    timingSafeEqual(actual, d.expected)
+  );
+}
+
+/**
+ * Whether a stored hash needs more memory to check than the current parameters (hashes made with
+ * the previous default): sign-in re-hashes it once the password is known to be right.
+ */
+export function needsRehash(encoded: string): boolean {
+  const d = decode(encoded);
+  return d !== undefined && d.n * d.r > N * R;
 }
 
 /** ASVS 2.1: at least 12 characters (passphrases welcome), at most 128. */
