@@ -1,7 +1,9 @@
 // Password hashing for people who sign in (PSA members, console users): scrypt with one of OWASP's
 // equivalent parameter sets, a 16-byte salt and a self-describing encoding, run through ONE small
-// queue per process so that a sign-in flood can neither exhaust memory nor starve libuv's pool.
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+// queue per process on a dedicated low-priority thread, so that a sign-in flood can neither exhaust
+// memory nor starve libuv's pool (DNS, files) nor take the CPU from the event loop.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 
 /**
  * OWASP's N=2^16, r=8, p=2: the same CPU work as N=2^17, p=1 (the previous default, whose hashes
@@ -12,11 +14,7 @@ const R = 8;
 const P = 2;
 const KEY_LENGTH = 32;
 
-/**
- * Hashes running at once in this process. scrypt runs on libuv's thread pool (4 threads unless
- * UV_THREADPOOL_SIZE says otherwise), which DNS look-ups, file system calls and zlib share: one
- * hash at a time leaves the other threads free for them and bounds the memory to one hash.
- */
+/** Hashes running at once in this process: one, which bounds the memory to one hash (64 MiB). */
 export const HASH_CONCURRENCY = 1;
 /** Sign-in checks that may wait for the running one; past that a check is refused (503). */
 export const HASH_MAX_WAITING = 8;
@@ -100,17 +98,85 @@ export class HashQueue {
 /** The process's one queue: both products' sign-ins and password changes share it. */
 export const hashQueue = new HashQueue();
 
-function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(
-      password.normalize('NFKC'),
-      salt,
-      KEY_LENGTH,
-      { N: n, r, p, maxmem: 256 * 1024 * 1024 },
-      (e, key) => (e ? reject(e) : resolve(key)),
-    );
-  });
+/**
+ * The hashing thread. crypto.scrypt would run on libuv's thread pool (4 threads), which DNS
+ * look-ups and file system calls share; here scryptSync runs on a thread of its own, at the lowest
+ * CPU priority (on Linux, setpriority(0) applies to the calling thread only), so that under load
+ * the event loop and the pool come first and only the sign-ins wait. Plain JavaScript evaluated as
+ * the worker's script: it needs no file, whether the code runs from TypeScript or JavaScript.
+ */
+const HASHER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { scryptSync } = require('node:crypto');
+try { require('node:os').setPriority(19); } catch {}
+parentPort.on('message', (m) => {
+  try {
+    const key = scryptSync(m.password, Buffer.from(m.salt), m.keyLength, { N: m.n, r: m.r, p: m.p, maxmem: m.maxmem });
+    parentPort.postMessage({ id: m.id, key });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  }
+});
+`;
+
+interface Pending {
+  resolve: (key: Buffer) => void;
+  reject: (e: Error) => void;
 }
+
+class Hasher {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // While a hash is pending the worker keeps the process alive; otherwise it does not.
+      worker.ref();
+      worker.postMessage({
+        id,
+        password: password.normalize('NFKC'),
+        salt,
+        keyLength: KEY_LENGTH,
+        n,
+        r,
+        p,
+        maxmem: 256 * 1024 * 1024,
+      });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(HASHER_SOURCE, { eval: true });
+    worker.unref();
+    worker.on('message', (m: { id: number; key?: Uint8Array; error?: string }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      if (!p) return;
+      if (m.key) p.resolve(Buffer.from(m.key));
+      else p.reject(new Error(`scrypt failed: ${m.error}`));
+    });
+    const fail = (e: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the hashing thread exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+const hasher = new Hasher();
+
+const derive = (password: string, salt: Buffer, n: number, r: number, p: number) =>
+  hasher.derive(password, salt, n, r, p);
 
 /** Hashes a new password; waits its turn in the queue (never refused). */
 export async function hashPassword(password: string): Promise<string> {

@@ -17,6 +17,14 @@ export const MAX_LOCK_MINUTES = 60;
 export const FORGET_FAILURES_MS = 24 * 60 * 60 * 1000;
 /** Attempts a minute per client address (bursts up to the same number) before 429. */
 export const DEFAULT_ATTEMPTS_PER_MINUTE = 20;
+/**
+ * A refused attempt (rate, lock-out, busy) is answered after this pause: a client that retries at
+ * once — as a flood does — then costs the server a timer instead of a request every millisecond.
+ */
+export const REFUSAL_PAUSE_MS = 500;
+
+export const refusalPause = () => new Promise<void>((resolve) => setTimeout(resolve, REFUSAL_PAUSE_MS));
+
 /** Buckets kept in memory; past that the least recently used is dropped. */
 const MAX_BUCKETS = 10_000;
 
@@ -77,7 +85,10 @@ export class SignInGuard {
    */
   async admit(account: string, client: string): Promise<Refusal | undefined> {
     const wait = this.take(client);
-    if (wait > 0) return { kind: 'rate-limited', seconds: wait };
+    if (wait > 0) {
+      await refusalPause();
+      return { kind: 'rate-limited', seconds: wait };
+    }
     const row = await this.db
       .selectFrom('sign_in_lock')
       .select('locked_until')
@@ -87,8 +98,9 @@ export class SignInGuard {
       .executeTakeFirst();
     const now = this.clock.now().getTime();
     const until = row?.locked_until ? new Date(row.locked_until).getTime() : 0;
-    if (until > now) return { kind: 'locked', seconds: Math.ceil((until - now) / 1000) };
-    return undefined;
+    if (until <= now) return undefined;
+    await refusalPause();
+    return { kind: 'locked', seconds: Math.ceil((until - now) / 1000) };
   }
 
   /** Counts a failed attempt of (account, client); locks the pair from the FREE_ATTEMPTS-th on. */

@@ -13,7 +13,12 @@ import {
   PasswordCheckBusyError,
   verifyPassword,
 } from '../../platform/passwords.js';
-import { FREE_ATTEMPTS, MAX_LOCK_MINUTES, type SignInGuard } from '../../platform/sign-in-guard.js';
+import {
+  FREE_ATTEMPTS,
+  MAX_LOCK_MINUTES,
+  refusalPause,
+  type SignInGuard,
+} from '../../platform/sign-in-guard.js';
 import type { ConsoleStore, Provider, User } from '../store/console-store.js';
 import { ConsoleError } from './errors.js';
 
@@ -68,6 +73,7 @@ export class AuthService {
       good = await verifyPassword(password, user?.passwordHash, { client });
     } catch (e) {
       if (!(e instanceof PasswordCheckBusyError)) throw e;
+      await refusalPause();
       throw new ConsoleError(
         'busy',
         `The server is checking too many sign-ins: try again in ${e.retryAfterSeconds} seconds.`,

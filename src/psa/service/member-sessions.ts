@@ -20,6 +20,7 @@ import {
   FREE_ATTEMPTS,
   lockMinutes,
   MAX_LOCK_MINUTES,
+  refusalPause,
   type SignInGuard,
 } from '../../platform/sign-in-guard.js';
 import type { RoleSnapshot } from '../catalog/types.js';
@@ -85,6 +86,7 @@ export class MemberSessionService {
       good = await verifyPassword(password, member?.passwordHash ?? undefined, { client });
     } catch (e) {
       if (!(e instanceof PasswordCheckBusyError)) throw e;
+      await refusalPause();
       throw withRetryAfter(
         new PsaError(
           'ServiceUnavailable',
