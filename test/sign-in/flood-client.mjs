@@ -14,7 +14,8 @@ const deadline = performance.now() + spec.seconds * 1000;
 
 async function client(i) {
   const agent = new Agent({
-    connect: { rejectUnauthorized: false, localAddress: `127.0.0.${spec.firstAddress + i}` },
+    localAddress: `127.0.0.${spec.firstAddress + i}`,
+    connect: { rejectUnauthorized: false },
   });
   for (let n = i; performance.now() < deadline; n++) {
     // Half against the console, half against the PSA admin UI, each with a fresh random account.
