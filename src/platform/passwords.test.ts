@@ -60,6 +60,28 @@ describe('HashQueue', () => {
     expect(await q.run(async () => 'again', { refusable: true, client: 'greedy' })).toBe('again');
   });
 
+  it('refuses a check that would wait too long, or has waited too long', async () => {
+    const q = new HashQueue(1, 8, 2, 1000);
+    const g = gate();
+    const held = q.run(() => g.opened, { refusable: true, client: 'a' });
+    // ~300 ms expected (the initial estimate of one hash): it may wait, but gives up after 1 s.
+    const t0 = performance.now();
+    await expect(q.run(async () => 'late', { refusable: true, client: 'b' })).rejects.toBeInstanceOf(
+      PasswordCheckBusyError,
+    );
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(q.depth).toEqual({ running: 1, waiting: 0 });
+    g.open();
+    await held;
+    // Allowed 100 ms of waiting, a check expected to wait ~300 ms is refused at once.
+    const slow = new HashQueue(1, 8, 2, 100);
+    const g2 = gate();
+    const held2 = slow.run(() => g2.opened, { refusable: false });
+    await expect(slow.run(async () => 0, { refusable: true })).rejects.toBeInstanceOf(PasswordCheckBusyError);
+    g2.open();
+    await held2;
+  });
+
   it('passes a failed task on without losing the slot', async () => {
     const q = new HashQueue(1, 2, 2);
     await expect(q.run(() => Promise.reject(new Error('boom')), { refusable: false })).rejects.toThrow(

@@ -20,6 +20,12 @@ export const HASH_CONCURRENCY = 1;
 export const HASH_MAX_WAITING = 8;
 /** Checks of one client (address) waiting or running at once; past that its next one is refused. */
 export const HASH_MAX_PER_CLIENT = 2;
+/**
+ * Longest a sign-in check waits for its turn: one that would wait longer (by the recent hashing
+ * time) is refused at once, one still waiting after it is refused then — so no sign-in hangs for
+ * long on a busy or slow machine, it is told when to come back.
+ */
+export const HASH_MAX_WAIT_MS = 5000;
 
 /** The queue is full: the caller answers 503 with Retry-After. */
 export class PasswordCheckBusyError extends Error {
@@ -30,7 +36,6 @@ export class PasswordCheckBusyError extends Error {
 }
 
 interface Waiter {
-  client: string | undefined;
   start: () => void;
 }
 
@@ -46,6 +51,7 @@ export class HashQueue {
     private readonly concurrency = HASH_CONCURRENCY,
     private readonly maxWaiting = HASH_MAX_WAITING,
     private readonly maxPerClient = HASH_MAX_PER_CLIENT,
+    private readonly maxWaitMs = HASH_MAX_WAIT_MS,
   ) {}
 
   /** Waiting and running hashes, for metrics and tests. */
@@ -60,15 +66,16 @@ export class HashQueue {
    */
   async run<T>(task: () => Promise<T>, options: { refusable: boolean; client?: string }): Promise<T> {
     const client = options.client;
+    const busy = this.running >= this.concurrency;
     if (options.refusable) {
-      const full = this.running >= this.concurrency && this.waiting.length >= this.maxWaiting;
+      const full = busy && this.waiting.length >= this.maxWaiting;
+      const slow = busy && this.expectedWaitMs() > this.maxWaitMs;
       const greedy = client !== undefined && (this.perClient.get(client) ?? 0) >= this.maxPerClient;
-      if (full || greedy) throw new PasswordCheckBusyError(this.retryAfterSeconds());
+      if (full || slow || greedy) throw new PasswordCheckBusyError(this.retryAfterSeconds());
     }
     if (client !== undefined) this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
     try {
-      if (this.running >= this.concurrency)
-        await new Promise<void>((start) => this.waiting.push({ client, start }));
+      if (busy) await this.wait(options.refusable);
       else this.running++;
       const t0 = performance.now();
       try {
@@ -89,9 +96,32 @@ export class HashQueue {
     }
   }
 
+  /** Waits for a slot; a refusable waiter gives up (busy) after maxWaitMs. */
+  private wait(refusable: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        start: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = refusable
+        ? setTimeout(() => {
+            const i = this.waiting.indexOf(waiter);
+            if (i >= 0) this.waiting.splice(i, 1);
+            reject(new PasswordCheckBusyError(this.retryAfterSeconds()));
+          }, this.maxWaitMs)
+        : undefined;
+      this.waiting.push(waiter);
+    });
+  }
+
+  private expectedWaitMs(): number {
+    return ((this.running + this.waiting.length) / this.concurrency) * this.averageMs;
+  }
+
   private retryAfterSeconds(): number {
-    const ahead = this.running + this.waiting.length;
-    return Math.max(1, Math.ceil((ahead / this.concurrency) * (this.averageMs / 1000)));
+    return Math.max(1, Math.ceil(this.expectedWaitMs() / 1000));
   }
 }
 
@@ -100,15 +130,15 @@ export const hashQueue = new HashQueue();
 
 /**
  * The hashing thread. crypto.scrypt would run on libuv's thread pool (4 threads), which DNS
- * look-ups and file system calls share; here scryptSync runs on a thread of its own, at the lowest
- * CPU priority (on Linux, setpriority(0) applies to the calling thread only), so that under load
- * the event loop and the pool come first and only the sign-ins wait. Plain JavaScript evaluated as
+ * look-ups and file system calls share; here scryptSync runs on a thread of its own, at a low CPU
+ * priority (nice 10; on Linux, setpriority(0) applies to the calling thread only), so that under
+ * load the event loop and the pool come first and the sign-ins wait. Plain JavaScript evaluated as
  * the worker's script: it needs no file, whether the code runs from TypeScript or JavaScript.
  */
 const HASHER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { scryptSync } = require('node:crypto');
-try { require('node:os').setPriority(19); } catch {}
+try { require('node:os').setPriority(10); } catch {}
 parentPort.on('message', (m) => {
   try {
     const key = scryptSync(m.password, Buffer.from(m.salt), m.keyLength, { N: m.n, r: m.r, p: m.p, maxmem: m.maxmem });

@@ -29,13 +29,16 @@ async function client(i) {
       const res = await request(toConsole ? spec.consoleUrl : spec.psaUrl, {
         method: 'POST',
         dispatcher: agent,
+        // The flood ends at its deadline: whatever is still waiting then is abandoned.
+        signal: AbortSignal.timeout(Math.max(1, deadline - t0)),
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
       await res.body.text();
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-    } catch {
-      statuses.error = (statuses.error ?? 0) + 1;
+    } catch (e) {
+      const key = e?.name === 'TimeoutError' || e?.name === 'AbortError' ? 'abandoned' : 'error';
+      statuses[key] = (statuses[key] ?? 0) + 1;
     }
     latencies.push(performance.now() - t0);
   }
