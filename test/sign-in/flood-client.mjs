@@ -30,7 +30,7 @@ async function client(i) {
         method: 'POST',
         dispatcher: agent,
         // The flood ends at its deadline: whatever is still waiting then is abandoned.
-        signal: AbortSignal.timeout(Math.max(1, deadline - t0)),
+        signal: AbortSignal.timeout(Math.max(1, Math.ceil(deadline - t0))),
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });

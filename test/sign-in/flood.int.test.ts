@@ -24,10 +24,13 @@ describe.each(databaseKinds)('a sign-in flood on %s', (db) => {
   it('leaves REST calls, preflights and DNS look-ups under 500 ms at p95 and memory within 100 MB', async () => {
     const r = await measureFlood(psa, 6, 16);
     const report = JSON.stringify(r);
-    // The attackers were answered — refused cheaply, or checked one at a time — never with a 500.
-    expect(r.attackers.statuses['500'], report).toBeUndefined();
-    expect(r.attackers.statuses.error, report).toBeUndefined();
-    expect(r.attackers.statuses['401'], report).toBeGreaterThan(0);
+    // The attackers were answered — checked one at a time (401), refused cheaply (429, 503) or, at
+    // the flood's end, abandoned while waiting — never with a 500 or a broken connection.
+    const answers = Object.keys(r.attackers.statuses).sort();
+    expect(
+      answers.every((k) => ['401', '429', '503', 'abandoned'].includes(k)),
+      report,
+    ).toBe(true);
     expect((r.attackers.statuses['503'] ?? 0) + (r.attackers.statuses['429'] ?? 0), report).toBeGreaterThan(
       0,
     );
