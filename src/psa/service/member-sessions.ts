@@ -138,6 +138,7 @@ export class MemberSessionService {
       at,
       actor: member.identifier,
       action: 'member.signed-in',
+      detail: `from ${client}`,
     });
     return {
       token,
