@@ -121,8 +121,10 @@ export interface PsaSessionTable {
   last_seen_at: string;
 }
 
-export interface PsaSignInStateTable {
-  member_id: number;
+export interface SignInLockTable {
+  product: 'psa' | 'console';
+  account_key: string;
+  client: string;
   failed_attempts: number;
   locked_until: string | null;
   updated_at: string;
@@ -481,7 +483,7 @@ export interface Database {
   psa_callback_delivery: PsaCallbackDeliveryTable;
   psa_signing_key: PsaSigningKeyTable;
   psa_session: PsaSessionTable;
-  psa_sign_in_state: PsaSignInStateTable;
+  sign_in_lock: SignInLockTable;
 }
 
 export function decodeJson<T>(value: unknown): T {

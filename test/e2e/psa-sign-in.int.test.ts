@@ -208,7 +208,7 @@ describe.each(databaseKinds)('PSA member sign-in (%s)', (db) => {
     expect(await runCli(['psa', 'member', 'password', 'viewer'], io)).toBe(0);
     expect(out.join('\n')).toContain('password set for viewer');
     const stored = await psa.running.psa.services.security.findMember('viewer');
-    expect(stored?.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(stored?.passwordHash).toMatch(/^scrypt\$65536\$8\$2\$/);
     await signIn(psa, 'viewer', 'a brand new passphrase');
     expect(
       await runCli(['psa', 'member', 'password', 'umbrella-none'], { ...io, readStdin: async () => 'x' }),

@@ -62,6 +62,8 @@ export async function startTestPsa(
     demo?: boolean;
     clock?: Clock;
     rateLimitPerMinute?: number;
+    /** Sign-in attempts a minute per client address (default: high, as suites sign in often). */
+    signInAttemptsPerMinute?: number;
     /**
      * Run the console's delivery workers and schedules in the server (default: no — tests that
      * drive the engine themselves, often on a manual clock, must be the only ones delivering).
@@ -92,6 +94,7 @@ export async function startTestPsa(
       dataDir,
       ...(databaseUrl ? { databaseUrl } : {}),
       logLevel,
+      signInAttemptsPerMinute: options.signInAttemptsPerMinute ?? 10_000,
       psa: { host: '127.0.0.1', port: 0, rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000 },
       console: {
         host: '127.0.0.1',

@@ -5,6 +5,7 @@ import type { Config } from '../../platform/config.js';
 import type { Storage } from '../../platform/db.js';
 import type { Logger } from '../../platform/logger.js';
 import { createMetrics, type Metrics } from '../../platform/metrics.js';
+import { SignInGuard } from '../../platform/sign-in-guard.js';
 import { ApiLogWriter } from '../http/api-log.js';
 import { KeyVerifier } from '../http/key-verifier.js';
 import { RateLimiter } from '../http/rate-limit.js';
@@ -84,7 +85,12 @@ export function createPsaServices(options: {
     security,
     engine,
     admin,
-    memberSessions: new MemberSessionService(storage.db, security, clock),
+    memberSessions: new MemberSessionService(
+      storage.db,
+      security,
+      clock,
+      new SignInGuard(storage.db, clock, 'psa', config.signInAttemptsPerMinute, logger),
+    ),
     verifier,
     limiter: new RateLimiter(config.psa.rateLimitPerMinute, clock),
     apiLog: new ApiLogWriter(security, logger),
