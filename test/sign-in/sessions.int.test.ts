@@ -110,7 +110,7 @@ describe.each(databaseKinds)('sessions and admins on %s', (db) => {
     expect(res.status, await res.text()).toBe(200);
     for (const s of viewer) expect(await me(s)).toBe(401);
     expect(await me(admin)).toBe(200);
-    // The admin changes their own password: their other session ends too.
+    // The admin changes their own password: their other session ends, the one that changed it stays.
     const adminElsewhere = await signIn(psa, 'admin', PASSWORD);
     const adminId = (await psa.running.psa.services.security.findMember('admin'))!.id;
     const own = await psa.fetch(`${psa.origin}/admin/api/v1/members/${adminId}`, {
@@ -120,5 +120,6 @@ describe.each(databaseKinds)('sessions and admins on %s', (db) => {
     });
     expect(own.status, await own.text()).toBe(200);
     expect(await me(adminElsewhere)).toBe(401);
+    expect(await me(admin)).toBe(200);
   });
 });

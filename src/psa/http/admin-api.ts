@@ -139,10 +139,14 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
     run: async (a) => {
       const id = num(a.params.id, 'id');
       const member = await a.services.admin.updateMember(id, a.body, actor(a));
-      // A new password or a deactivation ends the member's sessions everywhere.
+      // A new password or a deactivation ends the member's sessions everywhere — but the session
+      // of a member who changed their own password, which has just proved it knows the new one.
       const body = a.body as { password?: unknown; inactiveFlag?: unknown };
       if (body.password !== undefined || body.inactiveFlag === true)
-        await a.services.memberSessions.signOutMember(id);
+        await a.services.memberSessions.signOutMember(
+          id,
+          id === a.principal.memberId ? a.principal.sessionDigest : undefined,
+        );
       return member;
     },
   },

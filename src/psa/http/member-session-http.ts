@@ -37,6 +37,7 @@ function principalOf(s: MemberSession): Principal {
     keyId: null,
     roleId: s.roleId,
     role: s.role,
+    sessionDigest: s.tokenDigest,
   };
 }
 
