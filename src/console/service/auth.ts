@@ -45,16 +45,11 @@ export class AuthService {
     if (!user) {
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       await verifyPassword(password, await this.dummyHash);
-      throw new ConsoleError('unauthorized', 'The email or password is incorrect.');
+      throw ConsoleError.keyed('unauthorized', 'signIn.wrong');
     }
     if (user.lockedUntil && new Date(user.lockedUntil) > now) {
       const seconds = Math.ceil((new Date(user.lockedUntil).getTime() - now.getTime()) / 1000);
-      throw new ConsoleError(
-        'locked',
-        `Too many failed sign-ins: try again in ${seconds} seconds.`,
-        [],
-        seconds,
-      );
+      throw ConsoleError.keyed('locked', 'signIn.locked', { seconds }, [], seconds);
     }
     const good = await verifyPassword(password, user.passwordHash);
     const at = cwDate(now);
@@ -75,7 +70,7 @@ export class AuthService {
           detail: `${failures} failed sign-ins`,
         });
       }
-      throw new ConsoleError('unauthorized', 'The email or password is incorrect.');
+      throw ConsoleError.keyed('unauthorized', 'signIn.wrong');
     }
     if (user.failedAttempts > 0 || user.lockedUntil) {
       await this.store.updateUser(user.providerId, user.id, { failedAttempts: 0, lockedUntil: null, at });

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALL_FUNCTIONS, evaluate, FN, MODULES, TABLE_SETUP_ITEMS } from '../catalog/index.js';
 import type { Action } from '../catalog/types.js';
-import { badRequest, PsaError } from '../model/errors.js';
+import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import type { PsaServices } from '../service/services.js';
 import type { Principal } from './key-verifier.js';
 import { sessionPrincipal } from './member-session-http.js';
@@ -176,7 +176,7 @@ export function registerAdminApi(app: FastifyInstance, services: PsaServices): v
         req.principal = principal;
         if (e.need) {
           const decision = evaluate(principal.role, e.need);
-          if (!decision.allowed) throw new PsaError('Forbidden', decision.message);
+          if (!decision.allowed) throw forbidden(decision);
         }
         const result = await e.run({
           services,

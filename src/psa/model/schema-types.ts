@@ -36,6 +36,9 @@ export interface ValidationIssue {
   message: string;
   resource: string;
   field: string;
+  /** The message's key in model/errors.ts MESSAGES and its parameters (admin API and UI sessions only). */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
 export interface PatchOperation {
