@@ -60,7 +60,7 @@ export function HistoryTab({ member }: { member: Member }) {
             <td>
               <Time value={r.at} />
             </td>
-            <td>{r.actor}</td>
+            <td translate="no">{r.actor}</td>
             <td>{t(`history.actions.${r.action}`, { defaultValue: r.action })}</td>
             <td>{historyDetail(t, r)}</td>
           </tr>

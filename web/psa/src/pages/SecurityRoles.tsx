@@ -37,7 +37,7 @@ export function SecurityRoles() {
           <tbody>
             {roles.data.map((r) => (
               <tr key={r.id}>
-                <td>
+                <td translate="no">
                   <a href={href('system', 'security-roles', r.id)}>{r.name}</a>
                 </td>
                 <td>{r.adminFlag ? t('common.yes') : t('common.no')}</td>
