@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { WRITE_DETAILS } from '../../src/console/delivery/write-details.js';
 import { MESSAGES as CONSOLE_MESSAGES } from '../../src/console/service/errors.js';
 import { MESSAGES as PSA_MESSAGES } from '../../src/psa/model/errors.js';
 import { LANGUAGES } from './languages.js';
@@ -44,6 +45,21 @@ describe.each([
       }
       expect(missing, 'keys without words').toEqual([]);
       expect(extra, 'parameters the server does not send').toEqual([]);
+    });
+  }
+});
+
+describe('write log details of the console catalogue', () => {
+  for (const { code } of LANGUAGES) {
+    it(`says every write detail in ${code}`, () => {
+      const tree = load(code, 'console');
+      const missing = Object.entries(WRITE_DETAILS).flatMap(([key, english]) => {
+        const text = lookup(tree, `writeDetails.${key}`);
+        if (text === undefined) return [key];
+        const sent = placeholders(english);
+        return [...placeholders(text)].filter((p) => !sent.has(p)).map((p) => `${key}: {{${p}}}`);
+      });
+      expect(missing).toEqual([]);
     });
   }
 });
