@@ -30,7 +30,7 @@ export const WRITE_DETAILS = {
 
 export type WriteDetailKey = keyof typeof WRITE_DETAILS;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const READERS = Object.entries(WRITE_DETAILS).map(([key, template]) => {
   const names: string[] = [];
@@ -38,7 +38,7 @@ const READERS = Object.entries(WRITE_DETAILS).map(([key, template]) => {
     .split(/(\{\{\w+\}\})/)
     .map((part) => {
       const m = /^\{\{(\w+)\}\}$/.exec(part);
-      if (!m) return escape(part);
+      if (!m) return escapeRe(part);
       names.push(m[1]!);
       return '(.+?)';
     })
