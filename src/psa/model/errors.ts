@@ -103,9 +103,9 @@ export class PsaError extends Error {
   }
 
   /**
-   * ConnectWise's `{code, message, errors}`. With `keys` (the admin API and the UI's member
-   * sessions) the message's key and parameters come beside it, for the error and each field; without
-   * (requests judged by an API key) the shape is exactly ConnectWise's.
+   * ConnectWise's `{code, message, errors}`. With `keys` (the UI's member sessions) the message's
+   * key and parameters come beside it, for the error and each field; without (requests judged by an
+   * API key) the shape is exactly ConnectWise's.
    */
   toBody(options: { keys?: boolean } = {}): ErrorBody {
     const errors = options.keys

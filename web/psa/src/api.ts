@@ -3,7 +3,7 @@
 export interface Issue {
   field: string;
   message: string;
-  /** The message's stable key and parameters (the admin API and member sessions send them). */
+  /** The message's stable key and parameters (sent to member sessions, i.e. this UI). */
   key?: string;
   params?: Record<string, string | number>;
 }
