@@ -11,7 +11,7 @@ import { ingestion } from '../../src/console/ingest/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
 import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
 import { startTestPsa, type TestPsa } from '../support/psa-server.js';
-import { newPage, psaSignedInContext, until } from './browser-steps.js';
+import { expectNoHorizontalOverflow, newPage, psaSignedInContext, until } from './browser-steps.js';
 import {
   consoleProvider,
   consoleSignedIn,
@@ -276,6 +276,7 @@ describe.each(LANGUAGES)('in %s', (lang) => {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: screenshotPath(`languages-psa-keys-${lang}-phone`) });
+    await expectNoHorizontalOverflow(page);
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: screenshotPath(`languages-psa-keys-${lang}-1280`) });
 
@@ -367,6 +368,7 @@ describe.each(LANGUAGES)('in %s', (lang) => {
         await page.screenshot({ path: screenshotPath(`languages-console-dashboard-${lang}-1280`) });
         await page.setViewportSize({ width: 390, height: 844 });
         await page.screenshot({ path: screenshotPath(`languages-console-dashboard-${lang}-phone`) });
+        await expectNoHorizontalOverflow(page);
         await page.setViewportSize({ width: 1280, height: 800 });
       }
       await check(`console ${hash}`);
