@@ -288,6 +288,7 @@ describe.each(LANGUAGES)('in %s', (lang) => {
       .getByText(ui('keys.confirmText', { key: publicKey, description: 'Umbrella PSA Integration' }))
       .waitFor();
     await check('revoke question');
+    await page.screenshot({ path: screenshotPath(`languages-psa-revoke-question-${lang}`) });
     await question.getByRole('button', { name: ui('common.cancel') }).click();
     await question.waitFor({ state: 'hidden' });
     expect((await s.security.findKey((await s.admin.listKeys(member.id))[0]!.id))?.revokedAt).toBeNull();
