@@ -41,7 +41,12 @@ describe.each(databaseKinds)('console sign-in on %s', (db) => {
     for (let i = 1; i <= FREE_ATTEMPTS; i++) {
       const r = await attempt(LOCKED, `wrong password ${i}`);
       expect(r.status, `attempt ${i}`).toBe(401);
-      expect(r.body).toEqual({ error: 'unauthorized', message: WRONG_MESSAGE });
+      expect(r.body).toEqual({
+        error: 'unauthorized',
+        message: WRONG_MESSAGE,
+        key: 'signIn.wrong',
+        params: {},
+      });
     }
     const locked = await attempt(LOCKED, PASSWORD);
     expect(locked.status).toBe(429);
@@ -97,7 +102,12 @@ describe.each(databaseKinds)('console sign-in on %s', (db) => {
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(unknown.body).toEqual(wrong.body);
-    expect(unknown.body).toEqual({ error: 'unauthorized', message: WRONG_MESSAGE });
+    expect(unknown.body).toEqual({
+      error: 'unauthorized',
+      message: WRONG_MESSAGE,
+      key: 'signIn.wrong',
+      params: {},
+    });
     expect(unknown.text).not.toContain('nobody');
   });
 

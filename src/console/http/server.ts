@@ -30,21 +30,15 @@ async function guard(req: FastifyRequest, route: ConsoleRoute, services: Console
     return undefined;
   }
   const session = await services.auth.authenticate(req.cookies[SESSION_COOKIE]);
-  if (!session) throw new ConsoleError('unauthorized', 'Sign in first.');
+  if (!session) throw ConsoleError.keyed('unauthorized', 'session.required');
   if (route.method !== 'GET') {
     const sent = req.headers['x-csrf-token'];
     if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) {
-      throw new ConsoleError(
-        'forbidden',
-        'The x-csrf-token header is missing or wrong: reload the page and try again.',
-      );
+      throw ConsoleError.keyed('forbidden', 'session.csrf');
     }
   }
   if (route.access === 'admin' && session.user.role !== 'admin') {
-    throw new ConsoleError(
-      'forbidden',
-      'Your role is read-only: an admin of this account can make this change.',
-    );
+    throw ConsoleError.keyed('forbidden', 'access.readOnly');
   }
   return session;
 }

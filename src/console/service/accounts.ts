@@ -23,13 +23,25 @@ import { ConsoleError, notFound } from './errors.js';
 export function parse<S extends z.ZodTypeAny>(schema: S, input: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(input ?? {});
   if (!r.success) {
-    throw new ConsoleError(
+    throw ConsoleError.keyed(
       'invalid',
-      `${what} is invalid`,
-      r.error.issues.map((i) => ({
-        path: i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(',') : ''),
-        message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-      })),
+      'input.invalid',
+      { what },
+      r.error.issues.map((i) =>
+        i.code === 'unrecognized_keys'
+          ? {
+              path: i.keys.join(','),
+              message: `unknown field(s): ${i.keys.join(', ')}`,
+              key: 'field.unknown',
+              params: { field: i.keys.join(', ') },
+            }
+          : {
+              path: i.path.join('.'),
+              message: i.message,
+              key: 'field.invalid',
+              params: { detail: i.message },
+            },
+      ),
     );
   }
   return r.data;
@@ -85,7 +97,7 @@ export class AccountsService {
   async createProvider(input: unknown, actor: string): Promise<Provider> {
     const p = parse(providerCreateSchema, input, 'provider');
     if (await this.store.findProviderByName(p.name))
-      throw new ConsoleError('conflict', `a provider named '${p.name}' exists`);
+      throw ConsoleError.keyed('conflict', 'provider.nameInUse', { name: p.name });
     const at = this.at();
     const id = await this.store.createProvider({ ...p, at });
     await this.store.audit({
@@ -116,7 +128,7 @@ export class AccountsService {
   async createUser(providerId: number, input: unknown, actor: string): Promise<PublicUser> {
     const u = parse(userCreateSchema, input, 'user');
     if (await this.store.findUserByEmail(u.email))
-      throw new ConsoleError('conflict', `a user with email ${u.email} exists`);
+      throw ConsoleError.keyed('conflict', 'user.emailInUse', { email: u.email });
     const at = this.at();
     const id = await this.store.createUser({
       providerId,

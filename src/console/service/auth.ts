@@ -26,7 +26,6 @@ export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 export const SESSION_IDLE_MS = 60 * 60 * 1000;
 export { FREE_ATTEMPTS, MAX_LOCK_MINUTES };
 
-export const WRONG_CREDENTIALS = 'The email or password is incorrect.';
 
 export interface SessionUser {
   user: User;
@@ -54,19 +53,15 @@ export class AuthService {
   ): Promise<{ token: string; session: SessionUser }> {
     const refusal = await this.guard.admit(email, client);
     if (refusal?.kind === 'rate-limited')
-      throw new ConsoleError(
+      throw ConsoleError.keyed(
         'rate-limited',
-        `Too many sign-in attempts from your address: try again in ${refusal.seconds} seconds.`,
+        'signIn.rateLimited',
+        { seconds: refusal.seconds },
         [],
         refusal.seconds,
       );
     if (refusal?.kind === 'locked')
-      throw new ConsoleError(
-        'locked',
-        `Too many failed sign-ins: try again in ${refusal.seconds} seconds.`,
-        [],
-        refusal.seconds,
-      );
+      throw ConsoleError.keyed('locked', 'signIn.locked', { seconds: refusal.seconds }, [], refusal.seconds);
     const user = await this.store.findUserByEmail(email);
     let good: boolean;
     try {
@@ -74,9 +69,10 @@ export class AuthService {
     } catch (e) {
       if (!(e instanceof PasswordCheckBusyError)) throw e;
       await refusalPause();
-      throw new ConsoleError(
+      throw ConsoleError.keyed(
         'busy',
-        `The server is checking too many sign-ins: try again in ${e.retryAfterSeconds} seconds.`,
+        'signIn.busy',
+        { seconds: e.retryAfterSeconds },
         [],
         e.retryAfterSeconds,
       );
@@ -94,7 +90,7 @@ export class AuthService {
           detail: `${failure.failures} failed sign-ins from ${client}; that address is locked out for ${failure.lockedMinutes} minute(s)`,
         });
       }
-      throw new ConsoleError('unauthorized', WRONG_CREDENTIALS);
+      throw ConsoleError.keyed('unauthorized', 'signIn.wrong');
     }
     await this.guard.succeed(email, client);
     // A hash made with the previous, more memory-hungry parameters is replaced now that the

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALL_FUNCTIONS, evaluate, FN, MODULES, TABLE_SETUP_ITEMS } from '../catalog/index.js';
 import type { Action } from '../catalog/types.js';
-import { badRequest, PsaError } from '../model/errors.js';
+import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import { enforcePrivileges, type PrivilegeRule } from '../service/admin-privileges.js';
 import type { PsaServices } from '../service/services.js';
 import type { Principal } from './key-verifier.js';
@@ -207,7 +207,7 @@ export function registerAdminApi(app: FastifyInstance, services: PsaServices): v
         req.principal = principal;
         if (e.need) {
           const decision = evaluate(principal.role, e.need);
-          if (!decision.allowed) throw new PsaError('Forbidden', decision.message);
+          if (!decision.allowed) throw forbidden(decision);
         }
         const params = req.params as Record<string, string>;
         if (e.privileges.length) {

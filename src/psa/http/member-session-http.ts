@@ -105,14 +105,14 @@ export function registerSessionRoutes(app: FastifyInstance, services: PsaService
 
   app.get(SESSION_PATH, async (req, reply) => {
     const session = await currentSession(req, services);
-    if (!session) throw new PsaError('Unauthorized', 'Sign in first.');
+    if (!session) throw PsaError.keyed('Unauthorized', 'signIn.required');
     reply.header('cache-control', 'no-store');
     return sessionBody(services, session);
   });
 
   app.delete(SESSION_PATH, async (req, reply) => {
     const principal = await sessionPrincipal(req, services);
-    if (!principal) throw new PsaError('Unauthorized', 'Sign in first.');
+    if (!principal) throw PsaError.keyed('Unauthorized', 'signIn.required');
     const session = await currentSession(req, services);
     if (session) await services.memberSessions.signOut(session.tokenDigest);
     reply.clearCookie(PSA_SESSION_COOKIE, { path: '/' });

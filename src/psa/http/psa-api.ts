@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cwDate } from '../../platform/clock.js';
 import { redactUrl } from '../../platform/logger.js';
 import { evaluate } from '../catalog/index.js';
-import { badRequest, PsaError } from '../model/errors.js';
+import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import { parseFields, projectFields } from '../query/index.js';
 import type { CallContext } from '../service/context.js';
 import type { ListParams } from '../service/engine.js';
@@ -225,7 +225,7 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
       action: endpoint.access.action,
       ...(endpoint.access.tableSetupItem ? { tableSetupItem: endpoint.access.tableSetupItem } : {}),
     });
-    if (!decision.allowed) throw new PsaError('Forbidden', decision.message);
+    if (!decision.allowed) throw forbidden(decision);
     scope = decision.scope;
   }
   const codebase = (req.params as { codebase: string }).codebase;

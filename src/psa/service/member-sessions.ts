@@ -42,7 +42,6 @@ export interface MemberSession {
   tokenDigest: string;
 }
 
-export const WRONG_CREDENTIALS = 'The member identifier or password is incorrect.';
 
 const withRetryAfter = (e: PsaError, seconds: number) => Object.assign(e, { retryAfter: seconds });
 
@@ -63,15 +62,12 @@ export class MemberSessionService {
     const refusal = await this.guard.admit(identifier, client);
     if (refusal?.kind === 'rate-limited')
       throw withRetryAfter(
-        new PsaError(
-          'TooManyRequests',
-          `Too many sign-in attempts from your address: try again in ${refusal.seconds} seconds.`,
-        ),
+        PsaError.keyed('TooManyRequests', 'signIn.rateLimited', { seconds: refusal.seconds }),
         refusal.seconds,
       );
     if (refusal?.kind === 'locked')
       throw withRetryAfter(
-        new PsaError('TooManyRequests', `Too many failed sign-ins: try again in ${refusal.seconds} seconds.`),
+        PsaError.keyed('TooManyRequests', 'signIn.locked', { seconds: refusal.seconds }),
         refusal.seconds,
       );
     const found =
@@ -88,10 +84,7 @@ export class MemberSessionService {
       if (!(e instanceof PasswordCheckBusyError)) throw e;
       await refusalPause();
       throw withRetryAfter(
-        new PsaError(
-          'ServiceUnavailable',
-          `The server is checking too many sign-ins: try again in ${e.retryAfterSeconds} seconds.`,
-        ),
+        PsaError.keyed('ServiceUnavailable', 'signIn.busy', { seconds: e.retryAfterSeconds }),
         e.retryAfterSeconds,
       );
     }
@@ -108,7 +101,7 @@ export class MemberSessionService {
           detail: `${failure.failures} failed sign-ins from ${client}; that address is locked out for ${failure.lockedMinutes} minute(s)`,
         });
       }
-      throw new PsaError('Unauthorized', WRONG_CREDENTIALS);
+      throw PsaError.keyed('Unauthorized', 'signIn.wrong');
     }
     await this.guard.succeed(identifier, client);
     // A hash made with the previous, more memory-hungry parameters is replaced now that the
