@@ -38,8 +38,10 @@ describe.each(databaseKinds)('a sign-in flood on %s', (db) => {
     expect(r.flood.preflights, report).toBeGreaterThan(2);
     expect(r.flood.preflightsFailed, report).toBe(0);
     // 500 ms — or, on a machine so loaded that the same probes without the flood come close to
-    // that already, 2.5 times what they took without it (before the queue: 16.5 s, ~200 times).
-    const bound = (quiet: number) => Math.max(500, 2.5 * quiet);
+    // that already (CI runs two test files at once on two cores), 4 times what they took without
+    // it: the hashing thread takes one core's share while it runs. Before the queue: 16.5 s,
+    // ~200 times.
+    const bound = (quiet: number) => Math.max(500, 4 * quiet);
     expect(r.flood.restP95, report).toBeLessThan(bound(r.quiet.restP95));
     expect(r.flood.preflightP95, report).toBeLessThan(bound(r.quiet.preflightP95));
     expect(r.flood.dnsP95, report).toBeLessThan(bound(r.quiet.dnsP95));
