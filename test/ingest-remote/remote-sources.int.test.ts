@@ -208,6 +208,37 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
     expect((await post('x', { ...headers, 'idempotency-key': 'bad key!' })).status).toBe(400);
   });
 
+  it('keeps the valid lines of a request with a NUL or a lone surrogate, and a retry answers the same', async () => {
+    const before = await daily(customerId);
+    // JSON escapes: the decoded strings hold U+0000 and a lone U+D800 (what PostgreSQL refused).
+    const text = [
+      JSON.stringify(ndjsonEvent(301)),
+      JSON.stringify(ndjsonEvent(302, { identity: 'host\u0000-9' })),
+      JSON.stringify(ndjsonEvent(303)),
+      JSON.stringify(ndjsonEvent(304, { domain: 'x\ud800.example' })),
+      JSON.stringify(ndjsonEvent(305)),
+    ].join('\n');
+    const headers = { authorization: `Bearer ${token}`, 'idempotency-key': 'nul-batch-1' };
+    const first = await post(text, headers);
+    expect(first.status).toBe(200);
+    const report = {
+      accepted: 3,
+      rejected: 2,
+      unrouted: 0,
+      errors: [
+        { line: 2, message: 'line 2: identity: contains a NUL character (U+0000)' },
+        { line: 4, message: 'line 4: domain: contains a lone surrogate (U+D800), not Unicode text' },
+      ],
+      unit: 'ndjson:nul-batch-1',
+    };
+    expect(first.body).toEqual({ ...report, duplicate: false });
+    expect(await daily(customerId)).toBe(before + 3);
+    const retry = await post(text, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ ...report, duplicate: true });
+    expect(await daily(customerId)).toBe(before + 3);
+  });
+
   it('refuses bodies over the limit, gzip bombs, other encodings and other content types, counting nothing', async () => {
     const before = await daily(customerId);
     const auth = { authorization: `Bearer ${token}` };

@@ -21,8 +21,8 @@ import type { FileProgress, FileResult } from './process-file.js';
 import { buildRoutingTable, normalizePrefix, type RoutingTable } from './routing.js';
 import type { S3Options } from './s3.js';
 import { listLocal, listS3, type UnitCandidate } from './sources.js';
-import type { IngestStore, StoredBinding } from './store.js';
-import type { IngestOutcome, SourceBindingKind } from './types.js';
+import type { IngestStore, StoredBinding, UnitCounts } from './store.js';
+import type { IngestOutcome, LineError, SourceBindingKind } from './types.js';
 
 export interface IngestProgress {
   files: number;
@@ -429,6 +429,41 @@ export class IngestService {
     return reports;
   }
 
+  /**
+   * A unit whose commit failed: recorded 'failed' naming the database's reason (nothing of it
+   * counted); when even that cannot be written (the database is gone), its claim is released so a
+   * later run takes it.
+   */
+  private async commitFailed(
+    providerId: number,
+    unitId: number,
+    base: { sourceKey: string; version: string; bytes: number },
+    counts: UnitCounts,
+    errors: LineError[],
+    e: unknown,
+    finished: number,
+  ): Promise<UnitReport & { retry?: boolean }> {
+    const reason = `could not be committed: ${e instanceof Error ? e.message : String(e)}`;
+    // Without its line errors if they were what the database refused.
+    for (const kept of [errors, []]) {
+      try {
+        await this.store.fail(providerId, unitId, this.owner, counts, reason, kept, finished);
+        return { ...base, ...counts, status: 'failed', reason, errors };
+      } catch {
+        // tried again below, or released
+      }
+    }
+    await this.store.release(providerId, unitId, this.owner).catch(() => undefined);
+    return {
+      ...base,
+      ...counts,
+      status: 'failed',
+      reason: `${reason} (will be retried)`,
+      errors,
+      retry: true,
+    };
+  }
+
   private async ingestOne(
     providerId: number,
     c: UnitCandidate,
@@ -485,16 +520,23 @@ export class IngestService {
       };
       const finished = this.clock.now().getTime();
       if (result.ok) {
-        const mine = await this.store.commit(
-          providerId,
-          unitId,
-          this.owner,
-          counts,
-          result.errors,
-          result.deltas,
-          aggregate.heavyHitterCapacity,
-          finished,
-        );
+        let mine: boolean;
+        try {
+          mine = await this.store.commit(
+            providerId,
+            unitId,
+            this.owner,
+            counts,
+            result.errors,
+            result.deltas,
+            aggregate.heavyHitterCapacity,
+            finished,
+          );
+        } catch (e) {
+          // The database refused the unit's commit (retryable conflicts were retried): the unit is
+          // recorded failed with the database's words, so no run reads it again and again.
+          return await this.commitFailed(providerId, unitId, base, counts, result.errors, e, finished);
+        }
         if (!mine)
           return { ...base, ...empty, status: 'busy', reason: 'its claim was taken over', retry: true };
         return { ...base, ...counts, status: 'ingested', errors: result.errors };
