@@ -106,7 +106,8 @@ const withoutLinePrefix = (message: string) => message.replace(/^line \d+: /, ''
 export function formatSummary(s: IngestSummary): string[] {
   const seconds = Math.max(0.001, s.elapsedMs / 1000);
   const out = [
-    `${s.ingested} file(s) ingested, ${s.duplicate} already ingested, ${s.failed} failed` +
+    `${s.ingested} file(s) ingested${s.replaced ? ` (${s.replaced} replacing an earlier version)` : ''}, ` +
+      `${s.duplicate} already ingested, ${s.failed} failed` +
       (s.busy ? `, ${s.busy} busy (another process has them)` : '') +
       ` — ${grouped(s.rows)} rows, ${grouped(s.badRows)} bad, ${grouped(s.unrouted)} unrouted; ` +
       `${mb(s.bytes).toFixed(1)} MB in ${seconds.toFixed(1)} s (${(mb(s.bytes) / seconds).toFixed(1)} MB/s, ${grouped(s.rows / seconds)} rows/s)`,
@@ -148,11 +149,17 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       'umbrella (DNS log CSV) or dnsfilter (query-log JSON array, NDJSON or {"data": [...]}, *.json|*.jsonl|*.ndjson[.gz])',
       'umbrella',
     )
+    .option(
+      '--force',
+      'read every file again (known or failed ones too) and count it anew, replacing its own earlier counts; content counted under another name stays a duplicate',
+      false,
+    )
     .option('--json', 'print the summary as JSON', false)
     .action(
       async (
         location: string,
         o: {
+          force: boolean;
           provider: string;
           concurrency: string;
           s3Endpoint?: string;
@@ -179,6 +186,7 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
             else
               summary = await ingestion(s).ingestPath(await providerId(s, o.provider), location, {
                 concurrency,
+                force: o.force,
                 onProgress: (p) => reporter.update(p),
                 aggregate: { windowMinutes },
                 s3: {

@@ -23,7 +23,7 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     await w.storage.close();
   });
 
-  it('ingests each file once: a second run changes nothing and reports duplicates; a changed file is a new unit', async () => {
+  it('ingests each file once: a second run changes nothing and reports duplicates; a changed file replaces its counts', async () => {
     const first = await w.service.ingestPath(w.providerId, root, { concurrency: 2 });
     expect(first).toMatchObject({ files: 3, ingested: 3, duplicate: 0, failed: 0, rows: 9000, badRows: 0 });
     // Rows of ORG_B have no binding: counted as unrouted, not aggregated.
@@ -38,15 +38,17 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect(second.units.every((u) => u.status === 'duplicate')).toBe(true);
     expect(await w.store.snapshot(w.providerId)).toEqual(before);
 
-    // The same key with other content (another size and time): a new version, ingested again.
+    // The same key with other content (another size and time): a new version, whose counts replace
+    // the earlier version's (f000 had 2,000 rows of ORG_A) instead of adding to them.
     const file = path.join(root, umbrellaKey(ORG_A, Date.UTC(2026, 0, 5, 0), 'f000'));
     writeFileSync(file, gzipSync(`${[...umbrellaLines({ rows: 10, orgIds: [ORG_A] })].join('\n')}\n`));
     const third = await w.service.ingestPath(w.providerId, root, { concurrency: 1 });
-    expect(third).toMatchObject({ ingested: 1, duplicate: 2, rows: 10 });
+    expect(third).toMatchObject({ ingested: 1, replaced: 1, duplicate: 2, rows: 10 });
     const units = (await w.store.listUnits(w.providerId)).filter((u) => u.sourceKey === `file:${file}`);
     expect(units.map((u) => u.status)).toEqual(['done', 'done']);
+    expect(units[0]!.replacedBy).toBe(units[1]!.id);
     expect(new Set(units.map((u) => u.version)).size).toBe(2);
-    expect((await w.service.daily(w.providerId, w.alpha, {}))[0]!.requests).toBe(6010);
+    expect((await w.service.daily(w.providerId, w.alpha, {}))[0]!.requests).toBe(4010);
   });
 
   it('counts and reports a malformed line (file and line) and ingests the rest of the file', async () => {

@@ -14,6 +14,7 @@
 // Otherwise every bad line is counted and reported (line number and why), and the rest is ingested:
 // a line with a NUL byte too (PostgreSQL cannot store U+0000; the parsers refuse such a line).
 
+import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AggregateBatch, type AggregateDeltas, type AggregateOptions } from '../aggregate/index.js';
@@ -57,7 +58,12 @@ export interface FileCounts {
 }
 
 export type FileResult =
-  | ({ ok: true; deltas: AggregateDeltas } & FileCounts)
+  | ({
+      ok: true;
+      deltas: AggregateDeltas;
+      /** sha256 (hex) of the content as read: the decompressed bytes of a gzip file. */
+      digest: string;
+    } & FileCounts)
   | ({
       ok: false;
       /** true: the content is refused (record the unit as failed); false: reading failed, retry later. */
@@ -227,6 +233,7 @@ export async function processFile(
   let firstError: LineError | undefined;
   let gzip = false;
   let binary = false; // a NUL byte among the first SNIFF_BYTES
+  let digest = '';
 
   const bad = (line: number, message: string) => {
     counts.badRows++;
@@ -280,6 +287,10 @@ export async function processFile(
     const content = await openContent(input, counter);
     gzip = content.gzip;
     let sniffedBytes = 0;
+    // The file's identity: the digest of its content, decompressed, so that a gzip and a plain copy
+    // of the same lines are one file. Each chunk is hashed before its lines are read (the reader
+    // lower-cases domains in place).
+    const hash = createHash('sha256');
     await forEachLine(
       content.chunks,
       handleLine,
@@ -289,6 +300,7 @@ export async function processFile(
         bad(lineNumber, `line ${lineNumber}: longer than ${MAX_LINE_BYTES} bytes`);
       },
       (chunk) => {
+        hash.update(chunk);
         if (sniffedBytes < SNIFF_BYTES) {
           const end = Math.min(chunk.length, SNIFF_BYTES - sniffedBytes);
           const nul = chunk.indexOf(0);
@@ -303,6 +315,7 @@ export async function processFile(
       },
     );
     if (counts.rows === 0 && counts.badRows > 0) throw new Refused(notCsv(firstError, gzip, binary));
+    digest = hash.digest('hex');
   } catch (e) {
     counts.bytes = counter.bytes;
     if (e instanceof Refused) return { ok: false, permanent: true, reason: e.message, ...counts };
@@ -322,7 +335,7 @@ export async function processFile(
     };
   }
   report();
-  return { ok: true, deltas: batch.deltas(), ...counts };
+  return { ok: true, deltas: batch.deltas(), digest, ...counts };
 }
 
 function notCsv(first: LineError | undefined, gzip: boolean, binary: boolean): string {

@@ -7,6 +7,7 @@ import m0003 from './0003_ingestion.js';
 import m0004 from './0004_ingest_tokens.js';
 import m0005 from './0005_delivery.js';
 import m0006 from './0006_psa_sessions.js';
+import m0009 from './0009_ingest_content.js';
 
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0001_psa_core': m0001,
@@ -15,4 +16,5 @@ export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0004_ingest_tokens': m0004,
   '0005_delivery': m0005,
   '0006_psa_sessions': m0006,
+  '0009_ingest_content': m0009,
 };
