@@ -5,8 +5,11 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { umbrellaKey, umbrellaLines } from '../../src/console/ingest/generate.js';
+import { IngestService } from '../../src/console/ingest/service.js';
+import { IngestStore } from '../../src/console/ingest/store.js';
 import { ConsoleError } from '../../src/console/service/errors.js';
 import { formatUmbrellaCsvLine } from '../../src/console/sources/umbrella-csv.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { databaseKinds, openTestStorage } from '../support/databases.js';
 import { makeWorld, ORG_A, ORG_B, tempDir, type World, writeLogFiles } from './support.js';
 
@@ -221,6 +224,36 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect((await w.service.listBindings(w.providerId, w.beta)).map((b) => b.value)).toEqual(['beta-logs/']);
     const audit = await w.consoleStore.listAudit(w.providerId);
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['binding.added', 'binding.removed']));
+  });
+
+  it('counts the same content once when two processes ingest two copies of it at the same time', async () => {
+    const dirs = [tempDir(), tempDir()];
+    const day = Date.UTC(2026, 0, 12, 2);
+    const bytes = gzipSync(
+      `${[...umbrellaLines({ rows: 2000, orgIds: [ORG_A], startMs: day, spanMs: 3600_000, seed: 77 })].join('\n')}\n`,
+    );
+    dirs.forEach((dir, i) => {
+      const file = path.join(dir, umbrellaKey(ORG_A, day, `cc${i}`));
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, bytes);
+    });
+    const other = new IngestService(
+      new IngestStore(w.storage.db, w.storage.dialect),
+      w.consoleStore,
+      systemClock,
+    );
+    try {
+      const [a, b] = await Promise.all([
+        w.service.ingestPath(w.providerId, dirs[0]!, { concurrency: 1 }),
+        other.ingestPath(w.providerId, dirs[1]!, { concurrency: 1 }),
+      ]);
+      expect(a.ingested + b.ingested).toBe(1);
+      expect(a.duplicate + b.duplicate).toBe(1);
+      const daily = await w.service.daily(w.providerId, w.alpha, { from: '2026-01-12', to: '2026-01-12' });
+      expect(daily[0]!.requests).toBe(2000);
+    } finally {
+      await other.close();
+    }
   });
 
   it('reads a file appended to (a new version) as a new unit, and a single file given by path', async () => {
