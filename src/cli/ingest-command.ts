@@ -171,6 +171,8 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       ) => {
         if (o.format !== 'umbrella' && o.format !== 'dnsfilter')
           throw new ConsoleError('invalid', `--format must be umbrella or dnsfilter, not '${o.format}'`);
+        if (o.force && o.format !== 'umbrella')
+          throw new ConsoleError('invalid', '--force applies to Umbrella DNS logs (--format umbrella) only');
         const concurrency = count(o.concurrency, '--concurrency');
         const windowMinutes = count(o.windowMinutes, '--window-minutes', 1, 100_000);
         const tty = io === processIo && Boolean(process.stderr.isTTY) && !o.json;

@@ -239,6 +239,27 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
     expect(await daily(customerId)).toBe(before + 3);
   });
 
+  it('records a request whose commit fails as failed and answers so, never 500; a retry answers the same', async () => {
+    const db = psa.running.console.services.storage.db;
+    const before = await daily(customerId);
+    const headers = { authorization: `Bearer ${token}`, 'idempotency-key': 'commit-fails-1' };
+    const text = lines([ndjsonEvent(401), ndjsonEvent(402)]);
+    // A commit failure injected for real: the window table is gone while the request commits.
+    await sql`ALTER TABLE con_agg_window RENAME TO con_agg_window_away`.execute(db);
+    let first: Awaited<ReturnType<typeof post>>;
+    try {
+      first = await post(text, headers);
+    } finally {
+      await sql`ALTER TABLE con_agg_window_away RENAME TO con_agg_window`.execute(db);
+    }
+    expect(first.status).toBe(400);
+    expect(String(first.body.message)).toMatch(/^The events were not ingested: could not be committed: /);
+    const retry = await post(text, headers);
+    expect(retry.status).toBe(400);
+    expect(String(retry.body.message)).toMatch(/could not be committed: .*\(earlier run\)\.$/);
+    expect(await daily(customerId)).toBe(before);
+  });
+
   it('refuses bodies over the limit, gzip bombs, other encodings and other content types, counting nothing', async () => {
     const before = await daily(customerId);
     const auth = { authorization: `Bearer ${token}` };
