@@ -1,6 +1,6 @@
 // Ingestion of Umbrella DNS log folders into the aggregates, on SQLite and PostgreSQL: exactly once,
 // bad lines, refused files, routing, worker threads, claims and leases, bindings.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -254,6 +254,39 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     } finally {
       await other.close();
     }
+  });
+
+  it('knows a touched file counted before contents were digested by its name, size and rows', async () => {
+    const dir = tempDir();
+    const day = Date.UTC(2026, 0, 14, 2);
+    const file = path.join(dir, umbrellaKey(ORG_A, day, 'lgcy'));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      gzipSync(
+        `${[...umbrellaLines({ rows: 40, orgIds: [ORG_A], startMs: day, spanMs: 3600_000 })].join('\n')}\n`,
+      ),
+    );
+    const first = await w.service.ingestPath(w.providerId, file, { concurrency: 0 });
+    expect(first).toMatchObject({ ingested: 1, rows: 40 });
+    // As a unit ingested before migration 0009 looks: no digest, no content row, no contribution.
+    const unit = (await w.store.getUnit(w.providerId, `file:${file}`, first.units[0]!.version))!;
+    await w.storage.db.deleteFrom('con_ingest_content').where('unit_id', '=', unit.id).execute();
+    await w.storage.db.deleteFrom('con_ingest_contribution').where('unit_id', '=', unit.id).execute();
+    await w.storage.db
+      .updateTable('con_ingest_unit')
+      .set({ content_digest: null })
+      .where('id', '=', unit.id)
+      .execute();
+    const before = await w.store.snapshot(w.providerId);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(file, later, later);
+    const touched = await w.service.ingestPath(w.providerId, file, { concurrency: 0 });
+    expect(touched).toMatchObject({ ingested: 0, duplicate: 1 });
+    expect(await w.store.snapshot(w.providerId)).toEqual(before);
+    expect((await w.store.getUnit(w.providerId, `file:${file}`, unit.version))!.contentDigest).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
   });
 
   it('reads a file appended to (a new version) as a new unit, and a single file given by path', async () => {

@@ -523,6 +523,40 @@ export class IngestStore {
           .where('digest', '=', file.digest)
           .execute();
       }
+      if (!file.force) {
+        // A file counted before contents were digested (migration 0009) and merely touched since:
+        // the same name, size and rows — taken as the same content, which it now holds.
+        const legacy = await trx
+          .selectFrom('con_ingest_unit')
+          .select(['id', 'source_key'])
+          .where('provider_id', '=', providerId)
+          .where('source_key', '=', file.sourceKey)
+          .where('id', '!=', unitId)
+          .where('status', '=', 'done')
+          .where('content_digest', 'is', null)
+          .where('duplicate_of', 'is', null)
+          .where('replaced_by', 'is', null)
+          .where('bytes', '=', counts.bytes)
+          .where('rows', '=', counts.rows)
+          .executeTakeFirst();
+        if (legacy) {
+          const legacyId = Number(legacy.id);
+          await trx
+            .updateTable('con_ingest_content')
+            .set({ unit_id: legacyId })
+            .where('provider_id', '=', providerId)
+            .where('digest', '=', file.digest)
+            .execute();
+          await trx
+            .updateTable('con_ingest_unit')
+            .set({ content_digest: file.digest })
+            .where('provider_id', '=', providerId)
+            .where('id', '=', legacyId)
+            .execute();
+          await unit.set({ content_digest: file.digest, duplicate_of: legacyId }).execute();
+          return { state: 'duplicate', of: { id: legacyId, sourceKey: legacy.source_key } };
+        }
+      }
       await unit.set({ content_digest: file.digest }).execute();
       const { replaced, unknown, taken } = await this.replaceEarlier(
         trx,
