@@ -481,4 +481,18 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
     expect(await daily(customerId)).toBe(beforeA + 8 + 4);
     expect((await cli(...args.slice(0, -1), 'csv')).out).toMatch(/--format must be umbrella or dnsfilter/);
   });
+
+  it('counts a DNSFilter line with a NUL (raw or escaped) as bad and ingests the others', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parasol-dnsfilter-nul-'));
+    const good = (i: number) => JSON.stringify(dnsfilterRecord(40 + 2 * i));
+    const escaped = JSON.stringify({ ...dnsfilterRecord(50), fqdn: 'x\u0000.example' });
+    // A raw NUL byte makes the line invalid JSON, and the parser's message quotes it.
+    writeFileSync(path.join(dir, 'nul.ndjson'), `${good(0)}\n${escaped}\n{"fqdn": "\u0000"\n${good(1)}\n`);
+    const before = await daily(customerId);
+    const [r] = await ingestDnsfilterPath(remoteSources(psa.running.console.services).sink, providerId, dir);
+    expect(r).toMatchObject({ status: 'ingested', rows: 2, badRows: 2 });
+    expect(r!.errors.map((e) => e.line)).toEqual([2, 3]);
+    expect(r!.errors[0]!.message).toBe('line 2: fqdn: contains a NUL character (U+0000)');
+    expect(await daily(customerId)).toBe(before + 2);
+  });
 });

@@ -26,6 +26,7 @@ import {
   type TopDomainsRow,
   type WindowCountRow,
 } from '../aggregate/index.js';
+import { storableText } from '../sources/text.js';
 import { decodeDeltas, encodeDeltas, negateDeltas, subtractSummary } from './contribution.js';
 import type { IngestUnit, LineError, SourceBinding, SourceBindingKind } from './types.js';
 
@@ -402,7 +403,8 @@ export class IngestStore {
         rows: counts.rows,
         bad_rows: counts.badRows,
         unrouted: counts.unrouted,
-        reason,
+        // Messages may quote the input (a parser's words): never a NUL or lone surrogate into SQL.
+        reason: reason === null ? null : storableText(reason),
         claimed_by: null,
         lease_until: null,
         finished_at: iso(finishedMs),
@@ -418,7 +420,12 @@ export class IngestStore {
       await trx
         .insertInto('con_ingest_line_error')
         .values(
-          part.map((e) => ({ provider_id: providerId, unit_id: unitId, line: e.line, message: e.message })),
+          part.map((e) => ({
+            provider_id: providerId,
+            unit_id: unitId,
+            line: e.line,
+            message: storableText(e.message),
+          })),
         )
         .execute();
     }

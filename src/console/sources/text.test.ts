@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeDnsfilterRecord } from './dnsfilter.js';
 import { parseNdjson } from './ndjson.js';
-import { findTextProblem, textProblem } from './text.js';
+import { findTextProblem, storableText, textProblem } from './text.js';
 import { decodeUmbrellaDnsRecord } from './umbrella-api.js';
 
 describe('textProblem', () => {
@@ -19,6 +19,18 @@ describe('textProblem', () => {
     expect(textProblem('a\ud83db')).toBe('contains a lone surrogate (U+D83D), not Unicode text');
     expect(textProblem('\ude00')).toBe('contains a lone surrogate (U+DE00), not Unicode text');
     expect(textProblem('x\u0000')).toBe('contains a NUL character (U+0000)');
+  });
+
+  it('makes messages that quote the input storable', () => {
+    expect(storableText('is not JSON (Unexpected token \u0000 in "a\ud800")')).toBe(
+      'is not JSON (Unexpected token \\u0000 in "a\ufffd")',
+    );
+    expect(storableText('plain')).toBe('plain');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(textProblem(storableText(s))).toBeUndefined();
+      }),
+    );
   });
 
   it('names where the bad string lies in a parsed record', () => {

@@ -44,3 +44,12 @@ export function findTextProblem(value: unknown, path = ''): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * `s` made storable for messages (line errors, a unit's reason, which may quote the input): a NUL
+ * written as the escape '\\u0000', a lone surrogate as U+FFFD.
+ */
+export function storableText(s: string): string {
+  if (!SUSPECT.test(s)) return s;
+  return s.replace(/\u0000/g, '\\u0000').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
+}
