@@ -51,5 +51,5 @@ export function findTextProblem(value: unknown, path = ''): string | undefined {
  */
 export function storableText(s: string): string {
   if (!SUSPECT.test(s)) return s;
-  return s.replace(/\u0000/g, '\\u0000').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
+  return s.replaceAll('\u0000', '\\u0000').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
 }
