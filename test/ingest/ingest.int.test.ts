@@ -197,6 +197,50 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect((await w.store.claim(unit, 'host#4#d', now + 999_999, 60_000)).state).toBe('done');
   });
 
+  it('of two versions of one file committed at once, one counts: the later replaces the earlier', async () => {
+    const store2 = new IngestStore(w.storage.db, w.storage.dialect);
+    const day = '2026-01-20';
+    const deltasOf = (requests: number) => ({
+      events: requests,
+      windowCounts: [],
+      dailyTotals: [{ customerId: w.alpha, day, requests, allowed: requests, blocked: 0, byCategory: {} }],
+      topDomains: [],
+      identities: [],
+    });
+    const now = Date.now();
+    const claimed = await Promise.all(
+      ['v1', 'v2'].map((version, i) =>
+        (i === 0 ? w.store : store2).claim(
+          { providerId: w.providerId, sourceKey: 'file:/race/x.csv', version },
+          `host#${i}#race`,
+          now,
+          60_000,
+        ),
+      ),
+    );
+    const ids = claimed.map((c) => (c.state === 'claimed' ? c.unitId : -1));
+    const results = await Promise.all(
+      [5, 7].map((n, i) =>
+        (i === 0 ? w.store : store2).commitFile(
+          w.providerId,
+          ids[i]!,
+          `host#${i}#race`,
+          { bytes: n, rows: n, badRows: 0, unrouted: 0 },
+          [],
+          deltasOf(n),
+          256,
+          now,
+          { sourceKey: 'file:/race/x.csv', digest: `race-${n}`, force: false },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.state)).toEqual(['counted', 'counted']);
+    const requests = (await w.service.daily(w.providerId, w.alpha, { from: day, to: day }))[0]!.requests;
+    expect([5, 7]).toContain(requests);
+    const units = (await w.store.listUnits(w.providerId)).filter((u) => u.sourceKey === 'file:/race/x.csv');
+    expect(units.filter((u) => u.replacedBy === null)).toHaveLength(1);
+  });
+
   it('manages bindings per customer, refuses a value bound twice, and keeps tenants apart', async () => {
     const list = await w.service.listBindings(w.providerId, w.alpha);
     expect(list.map((b) => [b.kind, b.value])).toEqual([['umbrella-org', ORG_A]]);

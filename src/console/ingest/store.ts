@@ -596,18 +596,21 @@ export class IngestStore {
     sourceKey: string,
     capacity: number,
   ): Promise<{ replaced: number; unknown: number; taken: AggregateDeltas[] }> {
+    // Claimed units of the name are locked too: one committing right now (another version of the
+    // same file, in another process) is waited for and then seen done, so of two concurrent versions
+    // the later commit replaces the earlier (their crossed locks are a deadlock, retried).
     let q = trx
       .selectFrom('con_ingest_unit')
-      .select('id')
+      .select(['id', 'status', 'duplicate_of', 'replaced_by'])
       .where('provider_id', '=', providerId)
       .where('source_key', '=', sourceKey)
       .where('id', '!=', unitId)
-      .where('status', '=', 'done')
-      .where('duplicate_of', 'is', null)
-      .where('replaced_by', 'is', null)
+      .where('status', 'in', ['claimed', 'done'])
       .orderBy('id');
     if (this.dialect === 'postgres') q = q.forUpdate();
-    const earlier = await q.execute();
+    const earlier = (await q.execute()).filter(
+      (u) => u.status === 'done' && u.duplicate_of === null && u.replaced_by === null,
+    );
     let unknown = 0;
     const taken: AggregateDeltas[] = [];
     for (const { id } of earlier) {
