@@ -121,8 +121,10 @@ export interface PsaSessionTable {
   last_seen_at: string;
 }
 
-export interface PsaSignInStateTable {
-  member_id: number;
+export interface SignInLockTable {
+  product: 'psa' | 'console';
+  account_key: string;
+  client: string;
   failed_attempts: number;
   locked_until: string | null;
   updated_at: string;
@@ -294,6 +296,20 @@ export interface ConAggTopDomainsTable {
   summary: unknown;
 }
 
+/** Blocked requests of one window cell: first/last and the domains (migration 0010). */
+export interface ConAggWindowBlockedTable {
+  provider_id: number;
+  customer_id: number;
+  identity: string;
+  identity_type: string;
+  category: string;
+  window_minutes: number;
+  window_start: string;
+  first_blocked: string;
+  last_blocked: string;
+  domains: unknown;
+}
+
 export interface ConAggIdentityTable {
   provider_id: number;
   customer_id: number;
@@ -463,6 +479,7 @@ export interface Database {
   con_agg_daily: ConAggDailyTable;
   con_agg_top_domains: ConAggTopDomainsTable;
   con_agg_identity: ConAggIdentityTable;
+  con_agg_window_blocked: ConAggWindowBlockedTable;
   con_ingest_token: ConIngestTokenTable;
   con_source_credential: ConSourceCredentialTable;
   con_ticket_rule: ConTicketRuleTable;
@@ -486,7 +503,7 @@ export interface Database {
   psa_callback_delivery: PsaCallbackDeliveryTable;
   psa_signing_key: PsaSigningKeyTable;
   psa_session: PsaSessionTable;
-  psa_sign_in_state: PsaSignInStateTable;
+  sign_in_lock: SignInLockTable;
 }
 
 export function decodeJson<T>(value: unknown): T {

@@ -219,6 +219,7 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         {
           enabled: false,
           site: psa.hostPort,
+          trustedCa: psa.ca,
           companyId: psa.companyId,
           clientId: psa.clientId,
           publicKey: memberKey.publicKey,

@@ -10,6 +10,7 @@ import { delivery } from '../../src/console/delivery/index.js';
 import { umbrellaKey } from '../../src/console/ingest/generate.js';
 import { ingestion } from '../../src/console/ingest/index.js';
 import { formatUmbrellaCsvLine } from '../../src/console/sources/umbrella-csv.js';
+import { decodeJson } from '../../src/platform/db-types.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestPsa } from '../support/psa-server.js';
 import { ORG_A, tempDir } from './support.js';
@@ -115,6 +116,17 @@ describe.each(databaseKinds)('content identity of files on %s', (db) => {
     expect(await ingest(copy, true)).toMatchObject({ ingested: 0, duplicate: 1 });
     expect(await counts()).toEqual({ blocked: 8, requests: 10 });
     expect(await tracks()).toBe(0);
+    // The window's blocked details (what a ticket says) hold the corrected file's blocks only.
+    const details = await services()
+      .storage.db.selectFrom('con_agg_window_blocked')
+      .select('domains')
+      .where('provider_id', '=', providerId)
+      .where('identity', '=', 'LAPTOP-7')
+      .execute();
+    expect(details).toHaveLength(1);
+    const domains = decodeJson<{ n: number; entries: Array<[string, number, number]> }>(details[0]!.domains);
+    expect(domains.n).toBe(8);
+    expect(domains.entries.reduce((n, e) => n + e[1], 0)).toBe(8);
     // The top domains of the day hold the corrected file's blocks only.
     const top = await ingestion(services()).topDomains(providerId, customerId, { action: 'blocked' });
     expect(top[0]).toMatchObject({ requests: 8 });

@@ -17,14 +17,20 @@
 //   * topDomains — per customer × UTC day × action: a Space-Saving summary of the domains
 //     (lower-cased, trailing dot removed; an empty domain is not counted), see heavy-hitters.ts.
 //   * identities — per customer × identity label × type: first and last event time, request count.
+//   * blocked — per customer × identity × security category × window, for cells with blocked
+//     requests only: the first and last blocked request and the blocked domains (blocked.ts), what a
+//     ticket says about the identity in that window.
 //
 // Memory of a batch, in entries: Σ over customers of
 //     identities × windows touched × (1 + security categories seen)   (window cells)
 //   + identities                                                      (first/last seen)
 //   + days × (1 + 9 categories + 2 summaries of at most k + PENDING_DOMAINS domains)
+//   + window cells × categories WITH BLOCKED REQUESTS × at most BLOCKED_DOMAIN_CAPACITY +
+//     PENDING_BLOCKED_DOMAINS domains (blocked.ts; an infected host's cell holds a handful)
 // whatever the number of events: a day's file of 1M requests from one customer with 300 identities
 // and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × (256 + 4096) domains — a few MB.
 
+import { BlockedCell, type BlockedWindowRow } from './blocked.js';
 import { assertCapacity, mergeSummary, type SerializedSummary, SpaceSaving } from './heavy-hitters.js';
 import {
   type AggregatableEvent,
@@ -109,6 +115,8 @@ export interface AggregateDeltas {
   dailyTotals: DailyTotalsRow[];
   topDomains: TopDomainsRow[];
   identities: IdentityRow[];
+  /** Blocked requests' first/last and domains per security-category window cell (blocked.ts). */
+  blocked?: BlockedWindowRow[];
 }
 
 /** Entry counts of a batch, to check its memory bound. */
@@ -134,6 +142,8 @@ type CategoryCounts = (CategoryCount | undefined)[];
 interface WindowCell {
   all: CategoryCount;
   byCategory: CategoryCounts;
+  /** Per security category (indexed like byCategory), only once the cell has a blocked request in it. */
+  blocked: (BlockedCell | undefined)[] | undefined;
 }
 
 interface IdentityState {
@@ -309,7 +319,7 @@ export class AggregateBatch {
     if (cell === undefined || identity.lastWindowStart !== windowStart) {
       cell = identity.windows.get(windowStart);
       if (cell === undefined) {
-        cell = { all: { blocked: 0, total: 0 }, byCategory: emptyCounts() };
+        cell = { all: { blocked: 0, total: 0 }, byCategory: emptyCounts(), blocked: undefined };
         identity.windows.set(windowStart, cell);
       }
       identity.lastCell = cell;
@@ -332,6 +342,8 @@ export class AggregateBatch {
       bump(cell.byCategory, indexes[i]!, blocked, 1);
       bump(day.byCategory, indexes[i]!, blocked, 1);
     }
+    // Blocked security requests (rare) also keep what a ticket says: first/last and the domains.
+    if (blocked === 1 && indexes.length > 0) addBlocked(cell, indexes, ts, event.domain);
 
     const domain = event.domain;
     if (domain !== '') {
@@ -390,6 +402,7 @@ export class AggregateBatch {
           cell.all.blocked += c.all.blocked;
           cell.all.total += c.all.total;
           addCounts(cell.byCategory, c.byCategory);
+          mergeBlocked(cell, c);
         }
       }
       for (const [dayMs, t] of theirs.days) {
@@ -453,6 +466,7 @@ export class AggregateBatch {
       dailyTotals: [],
       topDomains: [],
       identities: [],
+      blocked: [],
     };
     const customerIds = [...this.#customers.keys()].sort((a, b) => a - b);
     for (const customerId of customerIds) {
@@ -485,6 +499,21 @@ export class AggregateBatch {
           SECURITY_CATEGORIES.forEach((category, i) => {
             const c = cell.byCategory[i];
             if (c !== undefined) out.windowCounts.push(row(category, c));
+          });
+          SECURITY_CATEGORIES.forEach((category, i) => {
+            const b = cell.blocked?.[i];
+            if (b === undefined) return;
+            out.blocked?.push({
+              customerId,
+              identity: identity.label,
+              identityType: identity.type,
+              category,
+              windowMinutes: this.windowMinutes,
+              windowStart,
+              firstBlocked: b.first,
+              lastBlocked: b.last,
+              domains: b.summary().toJSON(),
+            });
           });
         }
       }
@@ -573,7 +602,37 @@ export class AggregateBatch {
 }
 
 function cloneCell(c: WindowCell): WindowCell {
-  return { all: { ...c.all }, byCategory: c.byCategory.map((n) => (n === undefined ? undefined : { ...n })) };
+  return {
+    all: { ...c.all },
+    byCategory: c.byCategory.map((n) => (n === undefined ? undefined : { ...n })),
+    blocked: c.blocked?.map((b) => b?.clone()),
+  };
+}
+
+function addBlocked(cell: WindowCell, indexes: readonly number[], ts: number, domain: string): void {
+  cell.blocked ??= new Array<BlockedCell | undefined>(SECURITY_CATEGORIES.length).fill(undefined);
+  const key = isTopDomainKey(domain) ? domain : topDomainKey(domain);
+  for (let i = 0; i < indexes.length; i++) {
+    const index = indexes[i]!;
+    let b = cell.blocked[index];
+    if (b === undefined) {
+      b = new BlockedCell(ts);
+      cell.blocked[index] = b;
+    }
+    b.add(ts, key);
+  }
+}
+
+function mergeBlocked(into: WindowCell, from: WindowCell): void {
+  if (from.blocked === undefined) return;
+  into.blocked ??= new Array<BlockedCell | undefined>(SECURITY_CATEGORIES.length).fill(undefined);
+  for (let i = 0; i < from.blocked.length; i++) {
+    const b = from.blocked[i];
+    if (b === undefined) continue;
+    const mine = into.blocked[i];
+    if (mine === undefined) into.blocked[i] = b.clone();
+    else mine.mergeFrom(b);
+  }
 }
 
 function addCounts(into: CategoryCounts, from: CategoryCounts): void {

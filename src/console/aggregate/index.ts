@@ -1,4 +1,5 @@
 // Aggregation of DNS-security events (CON-6): pure, fed by the sources, read by ticketing and config sync.
+export * from './blocked.js';
 export * from './counts.js';
 export * from './heavy-hitters.js';
 export * from './types.js';

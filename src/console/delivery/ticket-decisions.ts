@@ -10,7 +10,13 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
 import { type Database, type Dialect, decodeJson } from '../../platform/db-types.js';
-import type { AggregateDeltas, WindowCountRow } from '../aggregate/index.js';
+import {
+  type AggregateDeltas,
+  type BlockedSummary,
+  type SerializedSummary,
+  summarizeBlocked,
+  type WindowCountRow,
+} from '../aggregate/index.js';
 import { MINUTE_MS, windowStartMs } from '../aggregate/windows.js';
 import type { Outbox } from '../engine/outbox.js';
 import type { OutboxItemInput, Trx } from '../engine/types.js';
@@ -20,6 +26,7 @@ import {
   type Intent,
   type TicketRule,
   type TicketRuleSettings,
+  TOP_DOMAINS_SHOWN,
   type TrackSnapshot,
 } from '../ticketing/index.js';
 import { intentItems, type TicketContext } from './ticket-intents.js';
@@ -45,6 +52,41 @@ function dividingLengths(ruleMinutes: number): number[] {
   for (let m = 1; m <= ruleMinutes; m++)
     if (ruleMinutes % m === 0 && (1440 % m === 0 || m % 1440 === 0)) out.push(m);
   return out;
+}
+
+/**
+ * What a ticket says about one identity in one rule window: its blocked requests in the rule's
+ * categories — first, last, top domains with counts — from the blocked details of the aggregation
+ * windows inside the rule window (this batch included when called in the commit).
+ */
+export async function readBlockedSummary(
+  db: Trx | Kysely<Database>,
+  providerId: number,
+  customerId: number,
+  settings: Pick<TicketRuleSettings, 'categories' | 'windowMinutes'>,
+  key: { identity: string; identityType: string; windowStart: number },
+  limit: number = TOP_DOMAINS_SHOWN,
+): Promise<BlockedSummary> {
+  const rows = await db
+    .selectFrom('con_agg_window_blocked')
+    .select(['first_blocked', 'last_blocked', 'domains'])
+    .where('provider_id', '=', providerId)
+    .where('customer_id', '=', customerId)
+    .where('identity', '=', key.identity)
+    .where('identity_type', '=', key.identityType)
+    .where('window_start', '>=', iso(key.windowStart))
+    .where('window_start', '<', iso(key.windowStart + settings.windowMinutes * MINUTE_MS))
+    .where('category', 'in', settings.categories)
+    .where('window_minutes', 'in', dividingLengths(settings.windowMinutes))
+    .execute();
+  return summarizeBlocked(
+    rows.map((r) => ({
+      firstBlocked: Date.parse(r.first_blocked),
+      lastBlocked: Date.parse(r.last_blocked),
+      domains: decodeJson<SerializedSummary>(r.domains),
+    })),
+    limit,
+  );
 }
 
 export interface DecisionSummary {
@@ -367,36 +409,15 @@ export class TicketDecider {
       .where('provider_id', '=', providerId)
       .executeTakeFirst();
     const companyId = customer?.mapping_state === 'mapped' ? customer.psa_company_id : null;
-    const day = new Date(this.clock.now()).toISOString().slice(0, 10);
-    const top = await trx
-      .selectFrom('con_agg_top_domains')
-      .select('summary')
-      .where('provider_id', '=', providerId)
-      .where('customer_id', '=', customerId)
-      .where('day', '=', day)
-      .where('action', '=', 'blocked')
-      .executeTakeFirst();
-    const summary = top ? decodeJson<{ entries?: [string, number, number][] } | null>(top.summary) : null;
-    const identities = async (identity: string, identityType: string) =>
-      trx
-        .selectFrom('con_agg_identity')
-        .select(['first_seen', 'last_seen'])
-        .where('provider_id', '=', providerId)
-        .where('customer_id', '=', customerId)
-        .where('label', '=', identity)
-        .where('type', '=', identityType)
-        .executeTakeFirst();
+    const blocked = (identity: string, identityType: string, windowStart: number) =>
+      readBlockedSummary(trx, providerId, customerId, settings, { identity, identityType, windowStart });
     return {
       customerId,
       customerName: customer?.name ?? `customer ${customerId}`,
       psaCompanyId: companyId ?? null,
       rule,
       settings,
-      topDomains: (summary?.entries ?? []).slice(0, 5).map((e) => e[0]),
-      seen: async (identity, identityType) => {
-        const r = await identities(identity, identityType);
-        return r ? { firstSeen: r.first_seen, lastSeen: r.last_seen } : null;
-      },
+      blocked,
       blocker(intents) {
         if (intents.length === 0) return null;
         if (!integration || Number(integration.enabled) !== 1)

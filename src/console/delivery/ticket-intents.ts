@@ -2,6 +2,7 @@
 // rendered here, at decision time, from the rule's templates, so a later edit of a rule never
 // changes a queued write; everything on a track shares the subject `track:<id>`, so a note never
 // overtakes the ticket it belongs to.
+import type { BlockedSummary } from '../aggregate/index.js';
 import type { OutboxItemInput } from '../engine/types.js';
 import {
   type Intent,
@@ -20,9 +21,11 @@ export interface TicketContext {
   psaCompanyId: number | null;
   rule: TicketRule;
   settings: TicketRuleSettings;
-  /** The customer's top blocked domains of the day. */
-  topDomains: string[];
-  seen(identity: string, identityType: string): Promise<{ firstSeen: string; lastSeen: string } | null>;
+  /**
+   * The identity's blocked requests in the rule window starting at windowStart, in the rule's
+   * categories: first, last, and the top domains with their counts.
+   */
+  blocked(identity: string, identityType: string, windowStart: number): Promise<BlockedSummary>;
 }
 
 export interface IntentTarget extends TicketContext {
@@ -46,7 +49,7 @@ async function templateContext(
   windowStart: number,
   count: number,
 ): Promise<TemplateContext> {
-  const seen = await t.seen(t.identity, t.identityType);
+  const blocked = await t.blocked(t.identity, t.identityType, windowStart);
   const lengthMs = t.settings.windowMinutes * 60_000;
   return {
     customer: t.customerName,
@@ -57,10 +60,11 @@ async function templateContext(
     categories: t.settings.categories,
     windowStart,
     windowEnd: windowStart + lengthMs,
-    firstSeen: seen ? Date.parse(seen.firstSeen) : null,
-    lastSeen: seen ? Date.parse(seen.lastSeen) : null,
-    topDomains: t.topDomains,
+    firstSeen: blocked.firstBlocked,
+    lastSeen: blocked.lastBlocked,
+    topDomains: blocked.topDomains,
     rule: t.rule.name,
+    timeZone: t.settings.timeZone,
   };
 }
 

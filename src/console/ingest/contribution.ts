@@ -16,7 +16,8 @@ export function decodeDeltas(text: string): AggregateDeltas {
 /**
  * The deltas that undo `d` for the additive aggregates: windows, daily totals (and their categories)
  * and identity request counts negated. Identities keep their first and last seen (a widened span is
- * harmless); top domains are taken back by subtractSummary, not here (topDomains is empty).
+ * harmless); top domains and the windows' blocked details are summaries, taken back by
+ * subtractSummary, not here (topDomains and blocked are empty).
  */
 export function negateDeltas(d: AggregateDeltas): AggregateDeltas {
   return {
@@ -33,6 +34,7 @@ export function negateDeltas(d: AggregateDeltas): AggregateDeltas {
     })),
     topDomains: [],
     identities: d.identities.map((r) => ({ ...r, requests: -r.requests })),
+    blocked: [],
   };
 }
 

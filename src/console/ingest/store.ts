@@ -18,8 +18,10 @@ import type { ConIngestUnitTable, Database, Dialect } from '../../platform/db-ty
 import { decodeJson } from '../../platform/db-types.js';
 import {
   type AggregateDeltas,
+  type BlockedWindowRow,
   type DailyTotalsRow,
   type IdentityRow,
+  mergeBlockedWindow,
   mergeDailyTotals,
   mergeSummary,
   type SerializedSummary,
@@ -137,6 +139,17 @@ function isRetryable(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
+
+/** The key of con_agg_window_blocked (migration 0010), in its order. */
+const BLOCKED_KEY = [
+  'provider_id',
+  'customer_id',
+  'identity',
+  'identity_type',
+  'window_start',
+  'category',
+  'window_minutes',
+] as const;
 
 const WINDOW_CHUNK = 400;
 const IDENTITY_CHUNK = 500;
@@ -624,6 +637,7 @@ export class IngestStore {
         const old = decodeDeltas(kept.deltas);
         await this.applyDeltas(trx, providerId, negateDeltas(old), capacity);
         await this.subtractTopDomains(trx, providerId, old.topDomains);
+        await this.subtractBlockedWindows(trx, providerId, old.blocked ?? []);
         taken.push(old);
       } else unknown++;
       await trx
@@ -669,6 +683,51 @@ export class IngestStore {
         .where('day', '=', old.day)
         .where('action', '=', old.action)
         .execute();
+    }
+  }
+
+  /**
+   * Narrows the windows' blocked details by those a replaced unit had merged into them: its domain
+   * summary subtracted (subtractSummary); first and last blocked stay as widened; a cell left with no
+   * blocked request is deleted.
+   */
+  private async subtractBlockedWindows(
+    trx: Transaction<Database>,
+    providerId: number,
+    rows: readonly BlockedWindowRow[],
+  ) {
+    for (const old of sortedBy(rows, (r) => [
+      r.customerId,
+      r.identity,
+      r.identityType,
+      r.windowStart,
+      r.category,
+      r.windowMinutes,
+    ])) {
+      const key = {
+        provider_id: providerId,
+        customer_id: old.customerId,
+        identity: old.identity,
+        identity_type: old.identityType,
+        window_start: iso(old.windowStart),
+        category: old.category as string,
+        window_minutes: old.windowMinutes,
+      };
+      let q = trx.selectFrom('con_agg_window_blocked').select('domains');
+      for (const c of BLOCKED_KEY) q = q.where(c, '=', key[c]);
+      if (this.dialect === 'postgres') q = q.forUpdate();
+      const stored = await q.executeTakeFirst();
+      if (!stored) continue;
+      const left = subtractSummary(decodeJson<SerializedSummary>(stored.domains), old.domains);
+      if (left.n <= 0) {
+        let d = trx.deleteFrom('con_agg_window_blocked');
+        for (const c of BLOCKED_KEY) d = d.where(c, '=', key[c]);
+        await d.execute();
+        continue;
+      }
+      let u = trx.updateTable('con_agg_window_blocked').set({ domains: JSON.stringify(left) });
+      for (const c of BLOCKED_KEY) u = u.where(c, '=', key[c]);
+      await u.execute();
     }
   }
 
@@ -769,6 +828,7 @@ export class IngestStore {
     heavyHitterCapacity: number,
   ): Promise<void> {
     await this.addWindows(trx, providerId, deltas.windowCounts);
+    await this.addBlockedWindows(trx, providerId, deltas.blocked ?? []);
     await this.addIdentities(trx, providerId, deltas.identities);
     await this.addDaily(trx, providerId, deltas.dailyTotals);
     await this.addTopDomains(trx, providerId, deltas.topDomains, heavyHitterCapacity);
@@ -810,6 +870,78 @@ export class IngestStore {
         this.#windowSql.set(part.length, text);
       }
       await trx.executeQuery(CompiledQuery.raw(text, values));
+    }
+  }
+
+  /**
+   * Adds the blocked details of window cells (rare: blocked security requests only). New rows are
+   * inserted in bulk; a row that exists (another unit of the same window) is read FOR UPDATE and
+   * merged — earliest first, latest last, domain summaries merged — like the daily rows.
+   */
+  private async addBlockedWindows(
+    trx: Transaction<Database>,
+    providerId: number,
+    rows: readonly BlockedWindowRow[],
+  ) {
+    // The row's key columns, in the table's key order (also the order rows are written in).
+    const cell = (r: BlockedWindowRow) => ({
+      provider_id: providerId,
+      customer_id: r.customerId,
+      identity: r.identity,
+      identity_type: r.identityType,
+      window_start: iso(r.windowStart),
+      category: r.category as string,
+      window_minutes: r.windowMinutes,
+    });
+    const keyText = (c: Omit<ReturnType<typeof cell>, 'provider_id'>) =>
+      JSON.stringify([
+        Number(c.customer_id),
+        c.identity,
+        c.identity_type,
+        c.window_start,
+        c.category,
+        Number(c.window_minutes),
+      ]);
+    const sorted = sortedBy(rows, (r) => Object.values(cell(r)));
+    for (const part of chunks(sorted, 200)) {
+      const inserted = await trx
+        .insertInto('con_agg_window_blocked')
+        .values(
+          part.map((r) => ({
+            ...cell(r),
+            first_blocked: iso(r.firstBlocked),
+            last_blocked: iso(r.lastBlocked),
+            domains: JSON.stringify(mergeBlockedWindow(null, r).domains),
+          })),
+        )
+        .onConflict((oc) => oc.columns(BLOCKED_KEY).doNothing())
+        .returning(BLOCKED_KEY.filter((c) => c !== 'provider_id'))
+        .execute();
+      const fresh = new Set(inserted.map(keyText));
+      for (const delta of part) {
+        const key = cell(delta);
+        if (fresh.has(keyText(key))) continue;
+        let q = trx.selectFrom('con_agg_window_blocked').select(['first_blocked', 'last_blocked', 'domains']);
+        for (const c of BLOCKED_KEY) q = q.where(c, '=', key[c]);
+        if (this.dialect === 'postgres') q = q.forUpdate();
+        const stored = await q.executeTakeFirstOrThrow();
+        const merged = mergeBlockedWindow(
+          {
+            ...delta,
+            firstBlocked: Date.parse(stored.first_blocked),
+            lastBlocked: Date.parse(stored.last_blocked),
+            domains: decodeJson<SerializedSummary>(stored.domains),
+          },
+          delta,
+        );
+        let u = trx.updateTable('con_agg_window_blocked').set({
+          first_blocked: iso(merged.firstBlocked),
+          last_blocked: iso(merged.lastBlocked),
+          domains: JSON.stringify(merged.domains),
+        });
+        for (const c of BLOCKED_KEY) u = u.where(c, '=', key[c]);
+        await u.execute();
+      }
     }
   }
 

@@ -6,7 +6,9 @@ export const CONSOLE_ERROR_STATUS = {
   'not-found': 404,
   conflict: 409,
   locked: 429,
+  'rate-limited': 429,
   'psa-unavailable': 502,
+  busy: 503,
 } as const;
 
 export type ConsoleErrorKind = keyof typeof CONSOLE_ERROR_STATUS;

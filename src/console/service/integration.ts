@@ -154,7 +154,7 @@ export class IntegrationService {
   /** The decrypted connection for this provider's PSA; used by preflight, mapping and delivery. */
   async connection(providerId: number): Promise<PsaConnection> {
     const row = await this.store.getIntegration(providerId);
-    if (!row || !row.publicKeySealed || !row.privateKeySealed) {
+    if (!row?.publicKeySealed || !row.privateKeySealed) {
       throw new ConsoleError(
         'invalid',
         'PSA Integration Details are not configured: enter the site, company id, keys and clientId.',

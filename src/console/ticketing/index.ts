@@ -5,3 +5,4 @@ export * from './rules.js';
 export * from './simulate.js';
 export * from './templates.js';
 export * from './types.js';
+export * from './zoned-time.js';

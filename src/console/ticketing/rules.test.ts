@@ -174,3 +174,32 @@ describe('effectiveSettings', () => {
     expect(rule.threshold).toBe(10);
   });
 });
+
+describe('timeZone', () => {
+  it('is UTC (null) by default, and takes IANA names in their usual spelling', () => {
+    expect(DEFAULT_RULE_SETTINGS.timeZone).toBeNull();
+    expect(parseRuleSettings(withSetting({ timeZone: 'Europe/Berlin' }), AGG).timeZone).toBe('Europe/Berlin');
+    expect(parseRuleSettings(withSetting({ timeZone: 'america/new_york' }), AGG).timeZone).toBe(
+      'America/New_York',
+    );
+    // The runtime's own name for it is Asia/Calcutta: the name the administrator knows is kept.
+    expect(parseRuleSettings(withSetting({ timeZone: 'Asia/Kolkata' }), AGG).timeZone).toBe('Asia/Kolkata');
+    expect(parseRuleSettings(withSetting({ timeZone: 'Etc/UTC' }), AGG).timeZone).toBe('UTC');
+  });
+
+  it.each(['Mars/Olympus', '+02:00', 'CEST ', '', 'x'.repeat(65)])('refuses %j', (zone) => {
+    expect(issuesOf(() => parseRuleSettings(withSetting({ timeZone: zone }), AGG))).toEqual([
+      { path: 'timeZone', message: expect.stringMatching(/is not a time zone: use an IANA name/) },
+    ]);
+    expect(issuesOf(() => parseRuleOverride({ timeZone: zone }, AGG))[0]?.path).toBe('timeZone');
+  });
+
+  it("is set per customer by an override; null there means UTC whatever the rule's zone", () => {
+    const rule = parseRuleSettings(withSetting({ timeZone: 'Europe/Lisbon' }), AGG);
+    expect(effectiveSettings(rule, parseRuleOverride({ timeZone: 'Europe/Berlin' }, AGG)).timeZone).toBe(
+      'Europe/Berlin',
+    );
+    expect(effectiveSettings(rule, parseRuleOverride({ timeZone: null }, AGG)).timeZone).toBeNull();
+    expect(effectiveSettings(rule, parseRuleOverride({}, AGG)).timeZone).toBe('Europe/Lisbon');
+  });
+});

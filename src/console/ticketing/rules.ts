@@ -5,6 +5,7 @@ import { SECURITY_CATEGORIES, type SecurityCategory } from '../aggregate/types.j
 import { windowLengthProblem } from '../aggregate/windows.js';
 import { templateProblems } from './templates.js';
 import type { PsaRef, TicketRuleOverride, TicketRuleSettings } from './types.js';
+import { canonicalTimeZone } from './zoned-time.js';
 
 /**
  * Umbrella raises a ticket when an identity has more botnet (command-and-control) blocks than the
@@ -45,24 +46,25 @@ export const DEFAULT_RULE_SETTINGS: TicketRuleSettings = deepFreeze<TicketRuleSe
   summaryTemplate: 'DNS security: {identity} contacted {categories} domains ({count} blocked)',
   descriptionTemplate: [
     'The DNS security service blocked {count} requests from {identity} ({identityType}) at {customer}',
-    'to {categories} domains between {windowStart} and {windowEnd}, more than the threshold of {threshold}.',
+    'to {categories} domains in the window {window}, more than the threshold of {threshold}.',
     '',
     'Repeated attempts to reach such domains usually mean the device is infected: the requests were',
     'blocked, but the device needs to be examined and cleaned.',
     '',
-    'First seen: {firstSeen}',
-    'Last seen: {lastSeen}',
+    'First blocked request: {firstSeen}',
+    'Last blocked request: {lastSeen}',
     'Top blocked domains: {topDomains}',
     'Rule: {rule}',
   ].join('\n'),
   noteTemplate: [
     'Still active: {identity} made {count} blocked requests to {categories} domains',
-    'between {windowStart} and {windowEnd} (first seen {firstSeen}, last seen {lastSeen}).',
+    'in the window {window} (first {firstSeen}, last {lastSeen}).',
     'Top blocked domains: {topDomains}',
   ].join('\n'),
   closedPolicy: { mode: 'new' },
   autoCloseQuietWindows: null,
   closedStatus: null,
+  timeZone: null,
 });
 
 /** One refused field: its path (e.g. "closedPolicy.hours", "categories.1") and why. */
@@ -125,6 +127,21 @@ const templateSchema = z.string({ invalid_type_error: 'must be text' }).superRef
   for (const message of templateProblems(template)) ctx.addIssue({ code: 'custom', message });
 });
 
+const timeZoneSchema = z
+  .string({ invalid_type_error: "must be a time zone name such as 'Europe/Berlin', or null for UTC" })
+  .transform((name, ctx) => {
+    const zone = canonicalTimeZone(name);
+    if (zone === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(name.slice(0, 64))} is not a time zone: use an IANA name such as 'Europe/Berlin' or 'America/New_York' (null: UTC)`,
+      });
+      return z.NEVER;
+    }
+    return zone;
+  })
+  .nullable();
+
 const closedPolicySchema = z.discriminatedUnion(
   'mode',
   [
@@ -171,6 +188,7 @@ function settingShape(aggregationWindowMinutes: number) {
     closedPolicy: closedPolicySchema,
     autoCloseQuietWindows: wholeNumber(1, MAX_AUTO_CLOSE_QUIET_WINDOWS, 'windows').nullable(),
     closedStatus: psaRefSchema.nullable(),
+    timeZone: timeZoneSchema,
   } satisfies Record<keyof TicketRuleSettings, z.ZodTypeAny>;
 }
 

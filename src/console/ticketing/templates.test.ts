@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SETTINGS } from './rules.js';
 import {
   FALLBACK_SUMMARY,
+  formatIdentityType,
   formatInstant,
   PLACEHOLDERS,
   renderSummary,
@@ -19,7 +20,7 @@ const t = (iso: string) => Date.parse(iso);
 const ctx: TemplateContext = {
   customer: 'Acme Dental',
   identity: 'RECEPTION-PC',
-  identityType: 'Roaming Computer',
+  identityType: 'roaming-computer',
   count: 42,
   threshold: 10,
   categories: ['command-and-control', 'malware'],
@@ -29,13 +30,14 @@ const ctx: TemplateContext = {
   lastSeen: null,
   topDomains: [
     { domain: 'c2.example', count: 30 },
-    { domain: 'beacon.example', count: 12 },
+    { domain: 'beacon.example', count: 12, atLeast: 9 },
     'a.example',
     'b.example',
     'c.example',
     'sixth.example',
   ],
   rule: 'Botnet',
+  timeZone: null,
 };
 
 describe('renderTemplate', () => {
@@ -45,16 +47,16 @@ describe('renderTemplate', () => {
       [
         'customer=[Acme Dental]',
         'identity=[RECEPTION-PC]',
-        'identityType=[Roaming Computer]',
+        'identityType=[Roaming Computers]',
         'count=[42]',
         'threshold=[10]',
         'categories=[command and control, malware]',
-        'window=[2026-03-10T04:00:00Z to 2026-03-10T08:00:00Z]',
-        'windowStart=[2026-03-10T04:00:00Z]',
-        'windowEnd=[2026-03-10T08:00:00Z]',
-        'firstSeen=[2026-03-10T04:12:30Z]',
+        'window=[2026-03-10 04:00–08:00 UTC]',
+        'windowStart=[2026-03-10 04:00 UTC]',
+        'windowEnd=[2026-03-10 08:00 UTC]',
+        'firstSeen=[2026-03-10 04:12:30 UTC]',
         'lastSeen=[unknown]',
-        'topDomains=[c2.example (30), beacon.example (12), a.example, b.example, c.example]',
+        'topDomains=[c2.example (30), beacon.example (9–12), a.example, b.example, c.example]',
         'rule=[Botnet]',
       ].join('\n'),
     );
@@ -82,9 +84,67 @@ describe('renderTemplate', () => {
       'DNS security: RECEPTION-PC contacted command and control, malware domains (42 blocked)',
     );
     expect(renderTemplate(s.descriptionTemplate, ctx)).toContain(
-      'between 2026-03-10T04:00:00Z and 2026-03-10T08:00:00Z, more than the threshold of 10.',
+      'from RECEPTION-PC (Roaming Computers) at Acme Dental\nto command and control, malware domains in the window 2026-03-10 04:00–08:00 UTC, more than the threshold of 10.',
+    );
+    expect(renderTemplate(s.descriptionTemplate, ctx)).toContain(
+      'First blocked request: 2026-03-10 04:12:30 UTC',
     );
     expect(renderTemplate(s.noteTemplate, ctx)).toContain('Top blocked domains: c2.example (30)');
+  });
+});
+
+describe('times in the customer time zone, named', () => {
+  const berlin = {
+    ...ctx,
+    timeZone: 'Europe/Berlin',
+    windowStart: t('2026-03-10T12:00:00Z'),
+    windowEnd: t('2026-03-10T16:00:00Z'),
+  };
+
+  it('names UTC when no zone is set', () => {
+    expect(renderTemplate('{window}', { ...berlin, timeZone: null })).toBe('2026-03-10 12:00–16:00 UTC');
+  });
+
+  it('shows the window, its bounds and first/last in the zone, with daylight saving time', () => {
+    expect(
+      renderTemplate('{window}|{windowStart}|{windowEnd}|{firstSeen}', {
+        ...berlin,
+        firstSeen: t('2026-03-10T12:03:04Z'),
+      }),
+    ).toBe(
+      '2026-03-10 13:00–17:00 Europe/Berlin|2026-03-10 13:00 Europe/Berlin|2026-03-10 17:00 Europe/Berlin|2026-03-10 13:03:04 Europe/Berlin',
+    );
+    const summer = {
+      ...berlin,
+      windowStart: t('2026-07-10T12:00:00Z'),
+      windowEnd: t('2026-07-10T16:00:00Z'),
+    };
+    expect(renderTemplate('{window}', summer)).toBe('2026-07-10 14:00–18:00 Europe/Berlin');
+  });
+
+  it('ends a window at 24:00 of its day, and names both days when it crosses midnight', () => {
+    const late = { ...berlin, windowStart: t('2026-03-10T20:00:00Z'), windowEnd: t('2026-03-11T00:00:00Z') };
+    expect(renderTemplate('{window}', { ...late, timeZone: null })).toBe('2026-03-10 20:00–24:00 UTC');
+    expect(renderTemplate('{window}', late)).toBe('2026-03-10 21:00 – 2026-03-11 01:00 Europe/Berlin');
+    expect(renderTemplate('{window}', { ...late, timeZone: 'America/New_York' })).toBe(
+      '2026-03-10 16:00–20:00 America/New_York',
+    );
+  });
+});
+
+describe('identity types in Umbrella words', () => {
+  it.each([
+    ['roaming-computer', 'Roaming Computers'],
+    ['ad-user', 'AD Users'],
+    ['network', 'Networks'],
+    ['site', 'Sites'],
+    ['internal-network', 'Internal Networks'],
+    ['network-tunnel', 'Network Tunnels'],
+    ['Some Vendor Label', 'Some Vendor Label'],
+    ['constructor', 'constructor'],
+  ])('%s → %s', (type, words) => {
+    expect(formatIdentityType(type)).toBe(words);
+    expect(renderTemplate('({identityType})', { ...ctx, identityType: type })).toBe(`(${words})`);
   });
 });
 

@@ -1,5 +1,8 @@
 // Ticket text (CON-7): the summary, description and note templates of a rule, their placeholders,
 // and rendering them into what is sent to the PSA (summaries fit ConnectWise's 100-character field).
+// Every fact is about the ticket's identity in its window: times in the customer's time zone (named),
+// the identity type in Umbrella's words ("Roaming Computers"), the window's top blocked domains.
+import { formatZonedInstant, formatZonedMinute, formatZonedWindow } from './zoned-time.js';
 
 /** ConnectWise refuses a ticket summary longer than this (characters, i.e. UTF-16 code units). */
 export const SUMMARY_MAX_LENGTH = 100;
@@ -31,14 +34,17 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export interface TopDomain {
   domain: string;
+  /** Blocked requests to it (an upper bound when `atLeast` is lower: see aggregate/blocked.ts). */
   count: number;
+  /** A lower bound of the count; absent or equal to count when the count is exact. */
+  atLeast?: number;
 }
 
 /** What a template is rendered with. Times are epoch ms. */
 export interface TemplateContext {
   /** The customer's name in the console. */
   customer: string;
-  /** The identity's label (computer, network, user …) and its type. */
+  /** The identity's label (computer, network, user …) and its type (a kind of sources/identity.ts, or a vendor label). */
   identity: string;
   identityType: string;
   /** Counted requests in the window (see Observation.count). */
@@ -48,11 +54,13 @@ export interface TemplateContext {
   categories: readonly string[];
   windowStart: number;
   windowEnd: number;
-  /** First and last counted request of the identity in the window; null when not known. */
+  /** First and last counted (blocked, in the rule's categories) request of the identity in the window; null when not known. */
   firstSeen: number | null;
   lastSeen: number | null;
-  /** Most blocked first (names, or names with counts); at most TOP_DOMAINS_SHOWN are rendered. */
+  /** The identity's most blocked domains in the window, most blocked first; at most TOP_DOMAINS_SHOWN are rendered. */
   topDomains: readonly (string | TopDomain)[];
+  /** IANA time zone the times are shown in (named in the text); null: UTC. */
+  timeZone: string | null;
   /** The rule's name. */
   rule: string;
 }
@@ -110,6 +118,32 @@ export function templateProblems(template: string): string[] {
   return problems;
 }
 
+/**
+ * Identity types in Umbrella's words (its log and dashboard labels, plural as in real logs), keyed by
+ * the kinds the sources map vendor labels to (sources/identity.ts); a type no kind covers is shown as
+ * the vendor wrote it.
+ */
+export const IDENTITY_TYPE_WORDS: Readonly<Record<string, string>> = {
+  'ad-user': 'AD Users',
+  'ad-computer': 'AD Computers',
+  user: 'Local Users',
+  'roaming-computer': 'Roaming Computers',
+  'mobile-device': 'Mobile Devices',
+  site: 'Sites',
+  'internal-network': 'Internal Networks',
+  network: 'Networks',
+  'network-device': 'Network Devices',
+  'network-tunnel': 'Network Tunnels',
+  'virtual-appliance': 'Virtual Appliances',
+  organization: 'Organization',
+  unknown: 'unknown identity type',
+};
+
+/** "Roaming Computers" for 'roaming-computer'; a vendor label as it is. */
+export function formatIdentityType(type: string): string {
+  return Object.hasOwn(IDENTITY_TYPE_WORDS, type) ? IDENTITY_TYPE_WORDS[type]! : type;
+}
+
 /** ISO-8601 in UTC without milliseconds: 2026-03-10T04:00:00Z. */
 export function formatInstant(ms: number): string {
   if (!Number.isFinite(ms)) return 'unknown';
@@ -123,12 +157,17 @@ export function formatCategories(categories: readonly string[]): string {
   return categories.map((c) => CATEGORY_WORDS[c] ?? c).join(', ');
 }
 
-/** "a.example (12), b.example": at most TOP_DOMAINS_SHOWN, counts when known; "none" when empty. */
+/**
+ * "a.example (12), b.example (3–5)": at most TOP_DOMAINS_SHOWN, with counts when known (a range when
+ * only bounds are known); "none" when empty.
+ */
 export function formatTopDomains(domains: readonly (string | TopDomain)[]): string {
   if (domains.length === 0) return 'none';
+  const count = (d: TopDomain) =>
+    d.atLeast === undefined || d.atLeast >= d.count ? String(d.count) : `${d.atLeast}–${d.count}`;
   return domains
     .slice(0, TOP_DOMAINS_SHOWN)
-    .map((d) => (typeof d === 'string' ? d : `${d.domain} (${d.count})`))
+    .map((d) => (typeof d === 'string' ? d : `${d.domain} (${count(d)})`))
     .join(', ');
 }
 
@@ -139,7 +178,7 @@ function placeholderValue(name: Placeholder, ctx: TemplateContext): string {
     case 'identity':
       return ctx.identity;
     case 'identityType':
-      return ctx.identityType;
+      return formatIdentityType(ctx.identityType);
     case 'count':
       return String(ctx.count);
     case 'threshold':
@@ -147,15 +186,15 @@ function placeholderValue(name: Placeholder, ctx: TemplateContext): string {
     case 'categories':
       return formatCategories(ctx.categories);
     case 'window':
-      return `${formatInstant(ctx.windowStart)} to ${formatInstant(ctx.windowEnd)}`;
+      return formatZonedWindow(ctx.windowStart, ctx.windowEnd, ctx.timeZone);
     case 'windowStart':
-      return formatInstant(ctx.windowStart);
+      return formatZonedMinute(ctx.windowStart, ctx.timeZone);
     case 'windowEnd':
-      return formatInstant(ctx.windowEnd);
+      return formatZonedMinute(ctx.windowEnd, ctx.timeZone);
     case 'firstSeen':
-      return ctx.firstSeen === null ? 'unknown' : formatInstant(ctx.firstSeen);
+      return ctx.firstSeen === null ? 'unknown' : formatZonedInstant(ctx.firstSeen, ctx.timeZone);
     case 'lastSeen':
-      return ctx.lastSeen === null ? 'unknown' : formatInstant(ctx.lastSeen);
+      return ctx.lastSeen === null ? 'unknown' : formatZonedInstant(ctx.lastSeen, ctx.timeZone);
     case 'topDomains':
       return formatTopDomains(ctx.topDomains);
     case 'rule':

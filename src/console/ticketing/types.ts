@@ -43,6 +43,11 @@ export interface TicketRuleSettings {
   autoCloseQuietWindows: number | null;
   /** Status set when the console closes a ticket (auto-close); null: the board's first closed status. */
   closedStatus: PsaRef | null;
+  /**
+   * IANA time zone the ticket text shows times in (named: "13:00–17:00 Europe/Berlin"); null: UTC.
+   * Set per customer by an override. Windows stay aligned to midnight UTC whatever the zone.
+   */
+  timeZone: string | null;
 }
 
 /** Every setting optional: what a customer override replaces (null clears a reference). */

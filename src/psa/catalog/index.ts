@@ -3,6 +3,7 @@
 export * from './evaluate.js';
 export * from './modules.js';
 export * from './presets.js';
+export * from './privilege.js';
 export * from './render.js';
 export * from './table-setup.js';
 export * from './types.js';

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { clientOf } from '../../platform/sign-in-guard.js';
 import { ALL_FUNCTIONS, CUSTOMIZE, effectiveLevels, type FunctionLevels } from '../catalog/index.js';
 import { PsaError } from '../model/errors.js';
 import { parseInput } from '../service/admin.js';
@@ -84,7 +85,12 @@ async function sessionBody(services: PsaServices, s: MemberSession) {
 export function registerSessionRoutes(app: FastifyInstance, services: PsaServices): void {
   app.post(SESSION_PATH, async (req, reply) => {
     const input = parseInput(signInSchema, 'signIn', req.body);
-    const { token, session } = await services.memberSessions.signIn(input.identifier, input.password);
+    // The socket's address: no X-Forwarded-For is trusted (Fastify's trustProxy is off).
+    const { token, session } = await services.memberSessions.signIn(
+      input.identifier,
+      input.password,
+      clientOf(req.ip),
+    );
     reply.setCookie(PSA_SESSION_COOKIE, token, {
       httpOnly: true,
       secure: services.tls,

@@ -3,6 +3,7 @@
 // ConnectWise's error bodies and headers; and `/login/companyinfo/{companyId}`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cwDate } from '../../platform/clock.js';
+import { redactUrl } from '../../platform/logger.js';
 import { evaluate } from '../catalog/index.js';
 import { badRequest, PsaError } from '../model/errors.js';
 import { parseFields, projectFields } from '../query/index.js';
@@ -63,7 +64,7 @@ function parentIdsOf(params: Record<string, string>): number[] {
 
 function requestUrl(req: FastifyRequest, services: PsaServices): { url: string; query: string } {
   const [path, query = ''] = req.url.split('?', 2) as [string, string?];
-  return { url: `${services.publicOrigin(req.headers.host)}${path}`, query };
+  return { url: `${services.publicOrigin()}${path}`, query };
 }
 
 const ENDPOINT_PATTERNS = ENDPOINTS.map((e) => ({ e, re: templatePattern(e.path) }));
@@ -83,7 +84,7 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
       VersionNumber: `v${API_VERSION}.0`,
       CompanyID: config.psa.companyId,
       IsCloud: false,
-      SiteUrl: services.publicOrigin(req.headers.host).replace(/^https?:\/\//, ''),
+      SiteUrl: services.publicOrigin().replace(/^https?:\/\//, ''),
     });
   });
 
@@ -117,7 +118,7 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
       keyId: p.keyId,
       at: cwDate(services.clock.now()),
       method: req.method,
-      path: req.url.split('?', 1)[0]!,
+      path: redactUrl(req.url.split('?', 1)[0]!),
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     });
@@ -237,7 +238,7 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
       keyId: principal.keyId,
     },
     now: cwDate(services.clock.now()),
-    apiBase: `${services.publicOrigin(req.headers.host)}/${codebase}/apis/3.0`,
+    apiBase: `${services.publicOrigin()}/${codebase}/apis/3.0`,
     scope,
     companyId: services.config.psa.companyId,
   };

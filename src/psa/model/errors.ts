@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   TooManyRequests: 429,
   NotImplemented: 501,
   InternalError: 500,
+  ServiceUnavailable: 503,
 } as const;
 
 export type PsaErrorCode = keyof typeof ERROR_STATUS;

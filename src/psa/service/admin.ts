@@ -13,7 +13,9 @@ import {
   isKnownCustomizeId,
   LEVELS,
   type Level,
+  NO_ACCESS,
   type RolePreset,
+  type RoleSnapshot,
 } from '../catalog/index.js';
 import { notFound, PsaError } from '../model/errors.js';
 import type { ValidationIssue } from '../model/schema-types.js';
@@ -97,6 +99,32 @@ export interface KeyView {
   createdBy: string;
   revokedAt: string | null;
   lastUsedAt: string | null;
+}
+
+/**
+ * The role as `input` leaves it: listed actions replace the current ones, listed allow-lists replace
+ * theirs. What `updateRole` writes, and what the privilege rules judge before it does.
+ */
+export function roleAfter(current: RoleSnapshot | undefined, input: RoleInput): RoleSnapshot {
+  const levels = new Map(current?.levels ?? []);
+  for (const [fnId, partial] of Object.entries(input.levels ?? {})) {
+    const base = current?.levels.get(fnId) ?? NO_ACCESS;
+    levels.set(fnId, {
+      add: partial.add ?? base.add,
+      edit: partial.edit ?? base.edit,
+      delete: partial.delete ?? base.delete,
+      inquire: partial.inquire ?? base.inquire,
+    });
+  }
+  const allowed = new Map<string, ReadonlySet<string>>(current?.allowed ?? []);
+  for (const [customizeId, items] of Object.entries(input.allowLists ?? {}))
+    allowed.set(customizeId, new Set(items));
+  return {
+    adminFlag: input.adminFlag ?? current?.adminFlag ?? false,
+    inactiveFlag: input.inactiveFlag ?? current?.inactiveFlag ?? false,
+    levels,
+    allowed,
+  };
 }
 
 function zodIssues(resource: string, error: z.ZodError): ValidationIssue[] {
@@ -248,16 +276,13 @@ export class AdminService {
     current: Map<string, FunctionLevels>,
     trx: Parameters<SecurityStore['setLevels']>[2],
   ): Promise<void> {
+    // Only the functions the input lists are written; roleAfter merges them as the privilege rules saw.
+    const after = roleAfter(
+      { adminFlag: false, inactiveFlag: false, levels: current, allowed: new Map() },
+      input,
+    );
     const levels = new Map<string, FunctionLevels>();
-    for (const [fnId, partial] of Object.entries(input.levels ?? {})) {
-      const base = current.get(fnId) ?? { add: 'None', edit: 'None', delete: 'None', inquire: 'None' };
-      levels.set(fnId, {
-        add: partial.add ?? base.add,
-        edit: partial.edit ?? base.edit,
-        delete: partial.delete ?? base.delete,
-        inquire: partial.inquire ?? base.inquire,
-      });
-    }
+    for (const fnId of Object.keys(input.levels ?? {})) levels.set(fnId, after.levels.get(fnId) ?? NO_ACCESS);
     await this.security.setLevels(roleId, levels, trx);
     for (const [customizeId, items] of Object.entries(input.allowLists ?? {})) {
       await this.security.setAllowList(roleId, customizeId, items, trx);
@@ -442,13 +467,26 @@ export class AdminService {
       changes.identifier = input.identifier;
       changed.push('identifier');
     }
-    if (input.firstName !== undefined) (changes.firstName = input.firstName), changed.push('firstName');
-    if (input.lastName !== undefined) (changes.lastName = input.lastName), changed.push('lastName');
-    if (input.email !== undefined) (changes.email = input.email), changed.push('email');
-    if (input.role !== undefined)
-      (changes.roleId = await this.resolveRoleId(input.role)), changed.push('role');
-    if (input.inactiveFlag !== undefined)
-      (changes.inactiveFlag = input.inactiveFlag), changed.push('inactiveFlag');
+    if (input.firstName !== undefined) {
+      changes.firstName = input.firstName;
+      changed.push('firstName');
+    }
+    if (input.lastName !== undefined) {
+      changes.lastName = input.lastName;
+      changed.push('lastName');
+    }
+    if (input.email !== undefined) {
+      changes.email = input.email;
+      changed.push('email');
+    }
+    if (input.role !== undefined) {
+      changes.roleId = await this.resolveRoleId(input.role);
+      changed.push('role');
+    }
+    if (input.inactiveFlag !== undefined) {
+      changes.inactiveFlag = input.inactiveFlag;
+      changed.push('inactiveFlag');
+    }
     if (input.name !== undefined || input.notes !== undefined) {
       changes.data = {
         ...m.data,

@@ -1,9 +1,10 @@
 // The generic record engine behind every ConnectWise collection: list/count with conditions and
 // paging, get, create, replace (PUT), patch and delete, with references resolved by id, identifier
-// or name, `_info` audit data and hrefs, the `My` level, and callbacks enqueued in the same
-// transaction as the change.
+// or name, `_info` audit data and hrefs, the `My` level (children follow their parent, see
+// `visibility`), and callbacks enqueued in the same transaction as the change.
 import type { Expression, SqlBool, Transaction } from 'kysely';
 import type { Database } from '../../platform/db-types.js';
+import { effectiveLevels, functionPath } from '../catalog/index.js';
 import { badRequest, invalidObject, notFound, PsaError } from '../model/errors.js';
 import { applyPatch, fieldSchema, parsePatch, validateBody } from '../model/schema.js';
 import type { ValidationIssue } from '../model/schema-types.js';
@@ -95,7 +96,11 @@ export class RecordEngine {
     return `${ctx.apiBase}${path}/${id}`;
   }
 
-  /** Checks that the URL's parents exist and belong together; returns the immediate parent's id (0 if none). */
+  /**
+   * Checks that the URL's parents exist and belong together, and that the caller sees the topmost
+   * one (`assertVisible`): a child is read, created, changed or deleted only through a parent the
+   * caller may see. Returns the immediate parent's id (0 if none).
+   */
   async checkParents(
     def: ResourceDef,
     parentIds: number[],
@@ -108,18 +113,18 @@ export class RecordEngine {
     const parent = await this.store.get(parentDef.entity, parentId, trx);
     if (!parent) throw notFound(parentDef.label, parentId);
     let top = parent;
+    let topDef = parentDef;
     if (parentDef.parent && parentIds.length > 1) {
       const grand = parentIds[parentIds.length - 2]!;
       if (parent.parentId !== grand) throw notFound(parentDef.label, parentId);
       const grandDef = this.def(parentDef.parent.resource);
-      top = (await this.store.get(grandDef.entity, grand, trx)) ?? parent;
+      const grandRow = await this.store.get(grandDef.entity, grand, trx);
+      if (grandRow) {
+        top = grandRow;
+        topDef = grandDef;
+      }
     }
-    if (ctx?.scope === 'My' && !isMine(top, ctx)) {
-      throw new PsaError(
-        'Forbidden',
-        `Your security level is My for ${parentDef.label} records: recId ${top.id} is not yours.`,
-      );
-    }
+    if (ctx) assertVisible(ctx, topDef, top);
     return parentId;
   }
 
@@ -232,12 +237,7 @@ export class RecordEngine {
     const parentId = await this.checkParents(def, parentIds, trx, ctx);
     const row = await this.store.get(def.entity, id, trx);
     if (!row || (def.parent && row.parentId !== parentId)) throw notFound(def.label, id);
-    if (ctx.scope === 'My' && !def.parent && !isMine(row, ctx)) {
-      throw new PsaError(
-        'Forbidden',
-        `Your security level is My for ${def.label} records: recId ${id} is not yours.`,
-      );
-    }
+    if (!def.parent) assertVisible(ctx, def, row);
     return row;
   }
 
@@ -587,6 +587,35 @@ export class RecordEngine {
         });
       }
     });
+  }
+}
+
+/**
+ * How far the caller sees records of `def` for this call: the narrower of the level the call's
+ * action gave (`ctx.scope`) and the caller's Inquire level on the same function — nobody reads,
+ * changes or deletes a record, nor adds, changes, reads or deletes its children, unless they could
+ * read the record itself. All > My > None.
+ */
+export function visibility(ctx: CallContext, def: ResourceDef): 'All' | 'My' | 'None' {
+  const inquire = effectiveLevels(ctx.caller.role, def.permission.function).inquire;
+  if (inquire === 'None') return 'None';
+  return ctx.scope === 'My' || inquire === 'My' ? 'My' : 'All';
+}
+
+/** 403 unless the caller sees `row` (a top-level record of `def`) at this call's level. */
+function assertVisible(ctx: CallContext, def: ResourceDef, row: StoredRecord): void {
+  const seen = visibility(ctx, def);
+  if (seen === 'None') {
+    throw new PsaError(
+      'Forbidden',
+      `You do not have access to ${functionPath(def.permission.function)} (Inquire): ${def.label} recId ${row.id} and its children cannot be used.`,
+    );
+  }
+  if (seen === 'My' && !isMine(row, ctx)) {
+    throw new PsaError(
+      'Forbidden',
+      `Your security level is My for ${def.label} records: recId ${row.id} is not yours.`,
+    );
   }
 }
 

@@ -1,11 +1,11 @@
 // Per-customer overrides of a rule (CON-7): a customer may get its own threshold, window, PSA
 // references or closed-ticket policy; everything left at "the rule's value" follows the rule.
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.js';
 import { Empty, ErrorMessage, Field, Section, Success, Table } from '../components/ui.js';
 import { useAction, useLoad } from '../hooks.js';
-import { WINDOW_CHOICES } from '../rule-settings.js';
+import { TIME_ZONES, WINDOW_CHOICES } from '../rule-settings.js';
 import { useIsAdmin } from '../session.js';
 import type { ClosedPolicy, Customer, Reference, Rule, RuleOverride, RuleSettings } from '../types.js';
 import { clearBoardChildren, PsaPickers } from './PsaPickers.js';
@@ -22,7 +22,7 @@ function useDescribe() {
     Object.entries(o)
       .map(([key, v]) => {
         const label = t(`ticketing.fields.${FIELD_KEY[key] ?? key}`);
-        if (v === null) return `${label}: ${t('ticketing.psaDefault')}`;
+        if (v === null) return `${label}: ${key === 'timeZone' ? 'UTC' : t('ticketing.psaDefault')}`;
         if (typeof v === 'object' && 'id' in v) return `${label}: ${v.name ?? `#${v.id}`}`;
         if (typeof v === 'object' && 'mode' in v) return `${label}: ${t(`ticketing.policy.${v.mode}`)}`;
         return `${label}: ${Array.isArray(v) ? v.join(', ') : String(v)}`;
@@ -177,6 +177,7 @@ function OverrideEditor({
   };
   const policy = o.closedPolicy;
   const inherit = t('overrides.inherit');
+  const zones = useId();
   return (
     <form onSubmit={save} className="form" aria-label={t('overrides.editorTitle', { name: customerName })}>
       <h3>{t('overrides.editorTitle', { name: customerName })}</h3>
@@ -242,6 +243,25 @@ function OverrideEditor({
               />
             </Field>
           )}
+          <Field
+            label={t('ticketing.fields.timeZone')}
+            hint={t('overrides.ruleValue', { value: rule.settings.timeZone ?? 'UTC' })}
+          >
+            <input
+              list={zones}
+              maxLength={64}
+              placeholder={rule.settings.timeZone ?? 'UTC'}
+              value={o.timeZone ?? ''}
+              onChange={(e) =>
+                set('timeZone', e.target.value.trim() === '' ? undefined : e.target.value.trim())
+              }
+            />
+          </Field>
+          <datalist id={zones}>
+            {TIME_ZONES.map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
         </div>
         <PsaPickers
           reference={reference}

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api.js';
 import { ErrorMessage, Field, Section, Success } from '../components/ui.js';
 import { useAction } from '../hooks.js';
-import { PLACEHOLDERS, WINDOW_CHOICES } from '../rule-settings.js';
+import { PLACEHOLDERS, TIME_ZONES, WINDOW_CHOICES } from '../rule-settings.js';
 import { useIsAdmin } from '../session.js';
 import {
   type ClosedPolicy,
@@ -34,7 +34,7 @@ export function RuleEditor({
 }) {
   const { t } = useTranslation();
   const admin = useIsAdmin();
-  const ids = { enabled: useId(), autoClose: useId() };
+  const ids = { enabled: useId(), autoClose: useId(), zones: useId() };
   const [name, setName] = useState(rule.name);
   const [enabled, setEnabled] = useState(rule.enabled);
   const [s, setS] = useState<RuleSettings>(rule.settings);
@@ -125,6 +125,20 @@ export function RuleEditor({
                 ))}
               </select>
             </Field>
+            <Field label={t('ticketing.fields.timeZone')} hint={t('ticketing.timeZoneHint')}>
+              <input
+                list={ids.zones}
+                maxLength={64}
+                placeholder="UTC"
+                value={s.timeZone ?? ''}
+                onChange={(e) => set('timeZone', e.target.value.trim() === '' ? null : e.target.value.trim())}
+              />
+            </Field>
+            <datalist id={ids.zones}>
+              {TIME_ZONES.map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
           </div>
           <h3>{t('ticketing.psaTitle')}</h3>
           <PsaPickers
