@@ -111,7 +111,8 @@ const withoutLinePrefix = (message: string) => message.replace(/^line \d+: /, ''
 export function formatSummary(s: IngestSummary): string[] {
   const seconds = Math.max(0.001, s.elapsedMs / 1000);
   const out = [
-    `${s.ingested} file(s) ingested, ${s.duplicate} already ingested, ${s.failed} failed` +
+    `${s.ingested} file(s) ingested${s.replaced ? ` (${s.replaced} replacing an earlier version)` : ''}, ` +
+      `${s.duplicate} already ingested, ${s.failed} failed` +
       (s.busy ? `, ${s.busy} busy (another process has them)` : '') +
       ` — ${grouped(s.rows)} rows, ${grouped(s.badRows)} bad, ${grouped(s.unrouted)} unrouted; ` +
       `${mb(s.bytes).toFixed(1)} MB in ${seconds.toFixed(1)} s (${(mb(s.bytes) / seconds).toFixed(1)} MB/s, ${grouped(s.rows / seconds)} rows/s)`,
@@ -153,11 +154,17 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       'umbrella (DNS log CSV) or dnsfilter (query-log JSON array, NDJSON or {"data": [...]}, *.json|*.jsonl|*.ndjson[.gz])',
       'umbrella',
     )
+    .option(
+      '--force',
+      'read every file again (known or failed ones too) and count it anew, replacing its own earlier counts; content counted under another name stays a duplicate',
+      false,
+    )
     .option('--json', 'print the summary as JSON', false)
     .action(
       async (
         location: string,
         o: {
+          force: boolean;
           provider: string;
           concurrency: string;
           s3Endpoint?: string;
@@ -169,6 +176,8 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       ) => {
         if (o.format !== 'umbrella' && o.format !== 'dnsfilter')
           throw new ConsoleError('invalid', `--format must be umbrella or dnsfilter, not '${o.format}'`);
+        if (o.force && o.format !== 'umbrella')
+          throw new ConsoleError('invalid', '--force applies to Umbrella DNS logs (--format umbrella) only');
         const concurrency = count(o.concurrency, '--concurrency');
         const windowMinutes = count(o.windowMinutes, '--window-minutes', 1, 100_000);
         const tty = io === processIo && Boolean(process.stderr.isTTY) && !o.json;
@@ -188,6 +197,7 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
             else
               summary = await (await ingestion(s)).ingestPath(await providerId(s, o.provider), location, {
                 concurrency,
+                force: o.force,
                 onProgress: (p) => reporter.update(p),
                 aggregate: { windowMinutes },
                 s3: {
