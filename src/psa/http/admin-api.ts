@@ -7,6 +7,7 @@ import { ALL_FUNCTIONS, evaluate, FN, MODULES, TABLE_SETUP_ITEMS } from '../cata
 import type { Action } from '../catalog/types.js';
 import { badRequest, PsaError } from '../model/errors.js';
 import type { PsaServices } from '../service/services.js';
+import { pathId } from './input-checks.js';
 import type { Principal } from './key-verifier.js';
 import { sessionPrincipal } from './member-session-http.js';
 
@@ -29,11 +30,7 @@ export interface AdminEndpoint {
   run: (a: AdminArgs) => Promise<unknown>;
 }
 
-function num(raw: string | undefined, name: string): number {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw))
-    throw badRequest(`${name} must be a positive whole number.`);
-  return Number(raw);
-}
+const num = (raw: string | undefined, name: string): number => pathId(raw, name);
 
 const actor = (a: AdminArgs) => a.principal.identifier;
 
