@@ -268,6 +268,35 @@ describe.each(databaseKinds)('hostile input on %s', (db) => {
     });
   });
 
+  describe('found by the fuzz suite', () => {
+    it('an Authorization header whose credentials hold a NUL: 401, not a 500', async () => {
+      const creds = Buffer.from(`${psa.companyId}+pub\u0000lic:private`).toString('base64');
+      const r = await rest(psa, 'GET', '/system/info', { auth: `Basic ${creds}` });
+      cwError(r, 401);
+    });
+
+    it("renaming a ticket rule onto another rule's name: 409, not a 500", async () => {
+      // The first read creates the default rule.
+      const rules = (await con('GET', '/api/v1/ticket-rules')).body as Array<{ id: number; name: string }>;
+      const created = await con('POST', '/api/v1/ticket-rules', { name: 'Taken name' });
+      expect(created.status, created.text).toBe(201);
+      const other = rules.find((r) => r.name !== 'Taken name')!;
+      const r = await con('PATCH', `/api/v1/ticket-rules/${other.id}`, { name: 'Taken name' });
+      expect(r.status, r.text).toBe(409);
+      expect(r.body).toMatchObject({ error: 'conflict' });
+    });
+
+    it('PATCH of an admin API member without a body: 400, not a 500', async () => {
+      const spare = await psa.running.psa.services.admin.createMember(
+        'api',
+        { identifier: 'nobody', name: 'Nobody', role: 'Admin' },
+        'test',
+      );
+      const r = await admin(psa, 'PATCH', `/members/${spare.id}`, { auth: key, body: 'null' });
+      expect(r.status, r.text).toBeLessThan(500);
+    });
+  });
+
   describe('long but legal query parameters (item 6)', () => {
     it(`customFieldConditions past ${MAX_CONDITION_TERMS} terms: 400; at the limit: 200`, async () => {
       const terms = (n: number) => Array.from({ length: n }, (_, i) => `value = ${i}`).join(' or ');

@@ -115,7 +115,7 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
       const id = num(a.params.id, 'id');
       const member = await a.services.admin.updateMember(id, a.body, actor(a));
       // A new password or a deactivation ends the member's sessions everywhere.
-      const body = a.body as { password?: unknown; inactiveFlag?: unknown };
+      const body = (a.body ?? {}) as { password?: unknown; inactiveFlag?: unknown };
       if (body.password !== undefined || body.inactiveFlag === true)
         await a.services.memberSessions.signOutMember(id);
       return member;
