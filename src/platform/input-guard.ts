@@ -83,3 +83,10 @@ export function parseId(raw: string | undefined): ParsedId {
   const n = Number(raw);
   return n <= MAX_ID ? { ok: true, id: n } : { ok: false, reason: 'out-of-range' };
 }
+
+/** The message for a request Fastify refuses before routing (FST_ERR_BAD_URL and the like). */
+export function badUrlMessage(error: Error & { code?: string }): string {
+  return error.code === 'FST_ERR_BAD_URL'
+    ? 'The URL path is not valid: its percent-escapes do not decode to UTF-8 text.'
+    : 'The request could not be routed.';
+}

@@ -124,6 +124,18 @@ function adminOperations(): Operation[] {
   });
 }
 
+/** ConnectWise's `{code, message, errors}` on the PSA and admin API; `{error, message}` on the console. */
+function hasErrorShape(api: Operation['api'], text: string): boolean {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  if (api === 'console') return typeof body.error === 'string' && typeof body.message === 'string';
+  return typeof body.code === 'string' && typeof body.message === 'string' && 'errors' in body;
+}
+
 describe.each(databaseKinds)('fuzz on %s', (db) => {
   let psa: TestPsa;
   let adminKey: TestKey;
@@ -430,7 +442,7 @@ describe.each(databaseKinds)('fuzz on %s', (db) => {
     return { url, status: res.statusCode, text: res.body };
   }
 
-  it('no status ≥ 500 over every route of both servers', async () => {
+  it('no status ≥ 500 over every route of both servers', { timeout: 600_000 }, async () => {
     const ops = [
       ...operationsOf(psaDoc, 'psa'),
       ...adminOperations(),
@@ -449,6 +461,8 @@ describe.each(databaseKinds)('fuzz on %s', (db) => {
     const failures: string[] = [];
     let total = 0;
     let errors = 0;
+    let misshapen = 0;
+    const shapes: string[] = [];
     const started = Date.now();
     for (const api of ['psa', 'admin', 'console'] as const) {
       const mine = ops.filter((o) => o.api === api);
@@ -466,6 +480,11 @@ describe.each(databaseKinds)('fuzz on %s', (db) => {
           histogram.set(api, counts);
           // Reached past authentication: any answer but 401/403.
           if (r.status !== 401 && r.status !== 403) reached.set(key(op), (reached.get(key(op)) ?? 0) + 1);
+          if (r.status >= 400 && !hasErrorShape(op.api, r.text)) {
+            misshapen++;
+            if (shapes.length < 10)
+              shapes.push(`${op.method} ${r.url.slice(0, 200)} → ${r.status} ${r.text.slice(0, 200)}`);
+          }
           if (r.status >= 500) {
             errors++;
             if (failures.length < 30)
@@ -488,6 +507,7 @@ describe.each(databaseKinds)('fuzz on %s', (db) => {
       `fuzz on ${db}: ${total} requests over ${ops.length} operations in ${seconds.toFixed(1)} s\n${lines.join('\n')}`,
     );
     expect(failures, `${errors} answers ≥ 500:\n${failures.join('\n')}`).toEqual([]);
+    expect(shapes, `${misshapen} errors not in the server's error shape:\n${shapes.join('\n')}`).toEqual([]);
     expect(total).toBeGreaterThanOrEqual(10_000);
     const unreached = ops.filter((o) => !reached.has(key(o))).map(key);
     expect(unreached, 'operations never reached past authentication').toEqual([]);

@@ -3,8 +3,13 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { findInputProblem } from '../../platform/input-guard.js';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { badUrlMessage, findInputProblem } from '../../platform/input-guard.js';
 import { registerOperations, requestId } from '../../platform/operations.js';
 import { ConnectWiseError } from '../psa-client/types.js';
 import { ConsoleError } from '../service/errors.js';
@@ -73,6 +78,9 @@ export async function buildConsoleApp(
     bodyLimit: CONSOLE_BODY_LIMIT,
     // Every log line of a request carries its id (reqId); the response echoes it (x-request-id).
     genReqId: requestId,
+    // Errors before routing (a path whose percent-escapes are not UTF-8), in the console's shape too.
+    frameworkErrors: (error: Error, _req: unknown, reply: FastifyReply) =>
+      reply.status(400).send(new ConsoleError('invalid', badUrlMessage(error)).toBody()),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   await app.register(cookie);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
