@@ -3,6 +3,8 @@
 // integer type, strings with NUL and lone surrogates, very long strings and condition lists, bodies
 // shaped like each operation's schema with hostile values mixed in, and malformed JSON Patch arrays.
 import fc from 'fast-check';
+import { ADMIN_ENDPOINTS, ADMIN_PREFIX } from '../../src/psa/http/admin-api.js';
+import { SESSION_PATH } from '../../src/psa/http/member-session-http.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +43,72 @@ export function operationsOf(doc: Json, api: Operation['api']): Operation[] {
     }
   }
   return out;
+}
+
+/** Admin API bodies, in the shape its services parse (the admin API has no OpenAPI document). */
+const ADMIN_BODIES: Record<string, Record<string, unknown>> = {
+  '/roles': {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      adminFlag: { type: 'boolean' },
+      inactiveFlag: { type: 'boolean' },
+      levels: { type: 'object' },
+      allowLists: { type: 'object' },
+    },
+  },
+  '/members': {
+    type: 'object',
+    properties: {
+      kind: { enum: ['member', 'api'] },
+      identifier: { type: 'string' },
+      firstName: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      role: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
+      inactiveFlag: { type: 'boolean' },
+      password: { type: 'string' },
+    },
+  },
+  '/keys': { type: 'object', properties: { description: { type: 'string' } } },
+  '/session': {
+    type: 'object',
+    properties: { identifier: { type: 'string' }, password: { type: 'string' } },
+  },
+};
+
+export function adminOperations(): Operation[] {
+  const routes = [
+    ...ADMIN_ENDPOINTS.map((e) => ({ method: e.method, path: e.path })),
+    ...['GET', 'POST', 'DELETE'].map((method) => ({ method, path: SESSION_PATH.slice(ADMIN_PREFIX.length) })),
+  ];
+  return routes.map(({ method, path }) => {
+    const template = path.replace(/:(\w+)/g, '{$1}');
+    const schema = Object.entries(ADMIN_BODIES).find(([suffix]) => template.endsWith(suffix))?.[1];
+    return {
+      api: 'admin' as const,
+      method,
+      template,
+      pathParams: [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
+      queryParams: method === 'GET' ? ['kind'] : [],
+      body:
+        method === 'POST' || method === 'PUT' || method === 'PATCH'
+          ? { contentType: 'application/json', schema: schema ?? {} }
+          : undefined,
+    };
+  });
+}
+
+/** ConnectWise's `{code, message, errors}` on the PSA and admin API; `{error, message}` on the console. */
+export function hasErrorShape(api: Operation['api'], text: string): boolean {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  if (api === 'console') return typeof body.error === 'string' && typeof body.message === 'string';
+  return typeof body.code === 'string' && typeof body.message === 'string' && 'errors' in body;
 }
 
 // ---------------------------------------------------------------------------------------------

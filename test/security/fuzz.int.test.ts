@@ -14,15 +14,16 @@ import { ingestion } from '../../src/console/ingest/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
 import { cwDate } from '../../src/platform/clock.js';
 import { sha256Hex } from '../../src/platform/crypto.js';
-import { ADMIN_ENDPOINTS, ADMIN_PREFIX } from '../../src/psa/http/admin-api.js';
-import { SESSION_PATH } from '../../src/psa/http/member-session-http.js';
+import { ADMIN_PREFIX } from '../../src/psa/http/admin-api.js';
 import { DEMO_TICKET_ID } from '../../src/psa/service/seed.js';
 import { openSession } from '../console/support.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 import {
+  adminOperations,
   brokenJson,
   encode,
+  hasErrorShape,
   hostileJson,
   hostileString,
   key,
@@ -69,72 +70,6 @@ interface Generated {
 
 /** Query names the console reads (its OpenAPI document lists path parameters only). */
 const CONSOLE_QUERY = ['customerId', 'state', 'from', 'to', 'day', 'action', 'limit', 'category', 'beforeId'];
-
-/** Admin API bodies, in the shape its services parse (the admin API has no OpenAPI document). */
-const ADMIN_BODIES: Record<string, Record<string, unknown>> = {
-  '/roles': {
-    type: 'object',
-    properties: {
-      name: { type: 'string' },
-      adminFlag: { type: 'boolean' },
-      inactiveFlag: { type: 'boolean' },
-      levels: { type: 'object' },
-      allowLists: { type: 'object' },
-    },
-  },
-  '/members': {
-    type: 'object',
-    properties: {
-      kind: { enum: ['member', 'api'] },
-      identifier: { type: 'string' },
-      firstName: { type: 'string' },
-      name: { type: 'string' },
-      email: { type: 'string' },
-      role: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
-      inactiveFlag: { type: 'boolean' },
-      password: { type: 'string' },
-    },
-  },
-  '/keys': { type: 'object', properties: { description: { type: 'string' } } },
-  '/session': {
-    type: 'object',
-    properties: { identifier: { type: 'string' }, password: { type: 'string' } },
-  },
-};
-
-function adminOperations(): Operation[] {
-  const routes = [
-    ...ADMIN_ENDPOINTS.map((e) => ({ method: e.method, path: e.path })),
-    ...['GET', 'POST', 'DELETE'].map((method) => ({ method, path: SESSION_PATH.slice(ADMIN_PREFIX.length) })),
-  ];
-  return routes.map(({ method, path }) => {
-    const template = path.replace(/:(\w+)/g, '{$1}');
-    const schema = Object.entries(ADMIN_BODIES).find(([suffix]) => template.endsWith(suffix))?.[1];
-    return {
-      api: 'admin' as const,
-      method,
-      template,
-      pathParams: [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
-      queryParams: method === 'GET' ? ['kind'] : [],
-      body:
-        method === 'POST' || method === 'PUT' || method === 'PATCH'
-          ? { contentType: 'application/json', schema: schema ?? {} }
-          : undefined,
-    };
-  });
-}
-
-/** ConnectWise's `{code, message, errors}` on the PSA and admin API; `{error, message}` on the console. */
-function hasErrorShape(api: Operation['api'], text: string): boolean {
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  if (api === 'console') return typeof body.error === 'string' && typeof body.message === 'string';
-  return typeof body.code === 'string' && typeof body.message === 'string' && 'errors' in body;
-}
 
 describe.each(databaseKinds)('fuzz on %s', (db) => {
   let psa: TestPsa;
