@@ -164,6 +164,15 @@ export class TicketRuleService {
       invalid(e, 'The ticket rule');
     }
     const at = this.at();
+    // Renaming onto another rule's name is the same conflict as creating it (not a constraint error).
+    const clash = await this.db
+      .selectFrom('con_ticket_rule')
+      .select('id')
+      .where('provider_id', '=', providerId)
+      .where('name', '=', name)
+      .where('id', '!=', ruleId)
+      .executeTakeFirst();
+    if (clash) throw new ConsoleError('conflict', `A ticket rule named '${name}' already exists.`);
     await this.db
       .updateTable('con_ticket_rule')
       .set({

@@ -23,7 +23,7 @@ import { ingestTokenCreateSchema } from '../sources-remote/ingest-tokens.js';
 import { ingestNdjson, NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
 import { umbrellaSettingsSchema } from '../sources-remote/umbrella-settings.js';
 import { DELIVERY_ROUTES } from './delivery-routes.js';
-import { actor, type ConsoleRoute, header, id, provider, SESSION_COOKIE } from './route-kit.js';
+import { actor, type ConsoleRoute, header, id, provider, queryNumber, SESSION_COOKIE } from './route-kit.js';
 
 export { type Access, type ConsoleRoute, type RouteContext, SESSION_COOKIE } from './route-kit.js';
 
@@ -397,7 +397,7 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     summary: 'Admin audit log',
     access: 'admin',
     handler: async (c) =>
-      c.services.store.listAudit(provider(c), Math.min(Number(c.query.limit ?? 200) || 200, 1000)),
+      c.services.store.listAudit(provider(c), Math.min(queryNumber(c, 'limit') ?? 200, 1000)),
   },
   ...DELIVERY_ROUTES,
 ];

@@ -26,7 +26,6 @@ export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 export const SESSION_IDLE_MS = 60 * 60 * 1000;
 export { FREE_ATTEMPTS, MAX_LOCK_MINUTES };
 
-
 export interface SessionUser {
   user: User;
   provider: Provider;

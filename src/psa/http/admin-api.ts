@@ -9,6 +9,7 @@ import type { Action } from '../catalog/types.js';
 import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import { enforcePrivileges, type PrivilegeRule } from '../service/admin-privileges.js';
 import type { PsaServices } from '../service/services.js';
+import { pathId } from './input-checks.js';
 import type { Principal } from './key-verifier.js';
 import { sessionPrincipal } from './member-session-http.js';
 
@@ -36,11 +37,7 @@ export interface AdminEndpoint {
   run: (a: AdminArgs) => Promise<unknown>;
 }
 
-function num(raw: string | undefined, name: string): number {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw))
-    throw badRequest(`${name} must be a positive whole number.`);
-  return Number(raw);
-}
+const num = (raw: string | undefined, name: string): number => pathId(raw, name);
 
 const actor = (a: AdminArgs) => a.principal.identifier;
 
@@ -141,7 +138,7 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
       const member = await a.services.admin.updateMember(id, a.body, actor(a));
       // A new password or a deactivation ends the member's sessions everywhere — but the session
       // of a member who changed their own password, which has just proved it knows the new one.
-      const body = a.body as { password?: unknown; inactiveFlag?: unknown };
+      const body = (a.body ?? {}) as { password?: unknown; inactiveFlag?: unknown };
       if (body.password !== undefined || body.inactiveFlag === true)
         await a.services.memberSessions.signOutMember(
           id,

@@ -42,7 +42,6 @@ export interface MemberSession {
   tokenDigest: string;
 }
 
-
 const withRetryAfter = (e: PsaError, seconds: number) => Object.assign(e, { retryAfter: seconds });
 
 export class MemberSessionService {
