@@ -231,7 +231,7 @@ describe.each(databaseKinds)('billing records (PSA side) on %s', (db) => {
     expect(del.status).toBe(409);
   });
 
-  it('derives agreementStatus and dateCancelled from cancelledFlag; requires a type and a company', async () => {
+  it('derives agreementStatus and dateCancelled from cancelledFlag; takes the default type; requires a company', async () => {
     const created = await ok<Doc>(
       rest(psa, 'POST', '/finance/agreements', {
         auth: billing,
@@ -274,8 +274,14 @@ describe.each(databaseKinds)('billing records (PSA side) on %s', (db) => {
       }),
     );
     expect(expired).toMatchObject({ agreementStatus: 'Expired', noEndingDateFlag: false });
+    const defaulted = await ok<Doc>(
+      rest(psa, 'POST', '/finance/agreements', {
+        auth: billing,
+        body: { name: 'Initech - Default type', company: { identifier: 'Initech' } },
+      }),
+    );
+    expect(defaulted.type).toMatchObject({ name: 'Managed Services' });
     for (const body of [
-      { name: 'No type', company: { identifier: 'Initech' } },
       { name: 'No company', type: { name: 'Managed Services' } },
       { name: 'Bad type', type: { name: 'Nope' }, company: { identifier: 'Initech' } },
     ]) {

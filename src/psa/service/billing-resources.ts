@@ -111,8 +111,16 @@ export const agreement: ResourceDef = {
   defaults: { cancelledFlag: false, noEndingDateFlag: true, prorateFlag: false },
   // Its additions go with it (children); a ticket billed to it blocks the delete.
   inUse: [{ resource: 'ticket', field: 'agreement' }],
-  beforeSave(record, args) {
-    if (!record.type) throw invalid('agreement', 'type', 'NullValue', 'type is required.');
+  async beforeSave(record, args) {
+    // Like a ticket's board: without a type, the default agreement type (ConnectWise's screen
+    // pre-selects it); none at all is the NullValue ConnectWise answers.
+    if (!record.type) {
+      const rows = await args.store.list('agreementType', {}, args.trx);
+      const active = rows.filter((r) => r.data.inactiveFlag !== true).sort((a, b) => a.id - b.id);
+      const chosen = active.find((r) => r.data.defaultFlag === true) ?? active[0];
+      if (!chosen) throw invalid('agreement', 'type', 'NullValue', 'type is required.');
+      record.type = { id: chosen.id, name: chosen.data.name };
+    }
     if (!record.company) throw invalid('agreement', 'company', 'NullValue', 'company is required.');
     record.billToCompany ??= record.company;
     const start = dateOf(record.startDate);
