@@ -142,6 +142,12 @@ describe.each(databaseKinds)('billing records (PSA side) on %s', (db) => {
       }),
     );
     expect(patched).toMatchObject({ quantity: 52, lessIncluded: 5, billedQuantity: 47, extPrice: 164.5 });
+    const active = await ok<Doc[]>(
+      rest(psa, 'GET', `/finance/agreements?${q('company/identifier="AcmeCorp" and cancelledFlag=false')}`, {
+        auth: billing,
+      }),
+    );
+    expect(active.map((a) => a.id)).toEqual([acme.id]);
     // A client cannot set the computed fields.
     const forced = await ok<Doc>(
       rest(psa, 'PATCH', `/finance/agreements/${acme.id}/additions/${created.id}`, {
@@ -158,8 +164,7 @@ describe.each(databaseKinds)('billing records (PSA side) on %s', (db) => {
       }),
     );
     expect(cancelled).toMatchObject({ cancelledDate: '2026-12-02T00:00:00Z' });
-    const active = await ok<Doc[]>(rest(psa, 'GET', path, { auth: billing }));
-    expect(active).toEqual([]);
+    expect(await ok<Doc[]>(rest(psa, 'GET', path, { auth: billing }))).toEqual([]);
     const count = await ok<Doc>(
       rest(psa, 'GET', `/finance/agreements/${acme.id}/additions/count`, { auth: billing }),
     );
@@ -191,6 +196,12 @@ describe.each(databaseKinds)('billing records (PSA side) on %s', (db) => {
       expect(r.status, `${JSON.stringify(body)} → ${r.text}`).toBe(400);
       expect(JSON.stringify(r.body)).toContain(field);
     }
+    const unknownField = await rest(psa, 'POST', url, {
+      auth: billing,
+      body: { product: { identifier: DEMO_SEAT_PRODUCT }, seats: 4 },
+    });
+    expect(unknownField.status).toBe(400);
+    expect(JSON.stringify(unknownField.body)).toContain('seats');
     const unknownAgreement = await rest(psa, 'POST', '/finance/agreements/987654/additions', {
       auth: billing,
       body: { product: { identifier: DEMO_SEAT_PRODUCT }, quantity: 1 },
@@ -316,6 +327,21 @@ describe.each(databaseKinds)('billing records (PSA side) on %s', (db) => {
     });
     expect(post.status).toBe(403);
     expect((await rest(psa, 'GET', '/procurement/catalog', { auth: readOnly })).status).toBe(403);
+    // Naming a product in an addition needs Finance → Agreements only, not Procurement → Product Catalog.
+    const noCatalog = await psa.apiMemberWithKey('nocatalog', {
+      name: 'Agreements only',
+      adminFlag: false,
+      inactiveFlag: false,
+      levels: { [FN.agreements]: { inquire: 'All', add: 'All', edit: 'All' } },
+      allowed: {},
+    });
+    const added = await ok<Doc>(
+      rest(psa, 'POST', additions, {
+        auth: noCatalog,
+        body: { product: { identifier: DEMO_SEAT_PRODUCT }, quantity: 1, agreementId: 424242 },
+      }),
+    );
+    expect(added).toMatchObject({ agreementId: acme.id, product: { identifier: DEMO_SEAT_PRODUCT } });
     // The billing role has no Table Setup: it reads the type inside each agreement, not the table.
     const types = await rest(psa, 'GET', '/finance/agreements/types', { auth: billing });
     expect(types.status).toBe(403);

@@ -199,9 +199,8 @@ export const addition: ResourceDef = {
       );
     const productId = (record.product as Doc).id as number;
     const product = await args.store.get('catalogItem', productId, args.trx);
-    const changedProduct = (args.previous?.data.product as Doc | undefined)?.id !== productId;
-    // Like ConnectWise, an addition takes price, cost and description from the catalog unless given.
-    if (product && (changedProduct || !args.previous)) {
+    // Like ConnectWise, a new addition takes price, cost and descriptions from the catalog unless given.
+    if (product && !args.previous) {
       record.unitPrice ??= num(product.data.price) ?? 0;
       record.unitCost ??= num(product.data.cost) ?? 0;
       record.description ??= product.data.description;
