@@ -2,7 +2,7 @@
 // agreements and their additions as a per-seat billing integration uses them (docs/billing.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMIZE, FN, TABLE } from '../../src/psa/catalog/index.js';
-import { DEMO_SEAT_PRODUCT, DEMO_STALE_SEATS } from '../../src/psa/service/seed.js';
+import { DEMO_SEAT_PRODUCT, DEMO_STALE_SEATS, seedPsa } from '../../src/psa/service/seed.js';
 import { ok, rest } from '../security/support.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
@@ -88,6 +88,9 @@ describe.each(databaseKinds)('billing records (PSA side) on %s', (db) => {
         agreementId: globex.id,
       }),
     ]);
+    // Seeding again adds nothing (the seed is idempotent).
+    const again = await seedPsa(psa.running.psa.services, { demo: true });
+    expect(again.created).toEqual({});
     const empty = await ok<Doc[]>(
       rest(psa, 'GET', `/finance/agreements/${acme.id}/additions`, { auth: billing }),
     );
