@@ -237,7 +237,7 @@ describe('with the demo data', () => {
     await page.getByLabel('Search by name').fill('Globex');
     await page.getByRole('cell', { name: 'Acme Corporation' }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Globex' }).click();
-    await page.getByRole('heading', { name: 'Globex Industries' }).waitFor();
+    await page.getByRole('heading', { name: 'Globex Industries', exact: true }).waitFor();
     await expectNoHorizontalOverflow(page);
     await page.screenshot({ path: screenshotPath('companies-phone'), fullPage: true });
     await page.goto(`${base}/#/system/security-roles`);

@@ -16,7 +16,7 @@ import {
 } from '../../src/psa/catalog/index.js';
 import { ENDPOINTS, type Endpoint } from '../../src/psa/http/endpoints.js';
 import { RESOURCES } from '../../src/psa/service/resources.js';
-import { DEMO_TICKET_ID } from '../../src/psa/service/seed.js';
+import { DEMO_SEAT_PRODUCT, DEMO_TICKET_ID } from '../../src/psa/service/seed.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 import { type CallResult, memberWithKey, ok, rest } from './support.js';
@@ -140,9 +140,10 @@ describe.each(databaseKinds)('children follow their parent on %s', (db) => {
     });
     collections.set('/finance/agreements/{parentId}/additions', {
       parents: agreement,
-      child: ([a]) => post(`/finance/agreements/${a}/additions`, {}),
-      post: () => ({}),
-      put: () => ({ quantity: 3, billCustomer: 'Billable' }),
+      child: ([a]) =>
+        post(`/finance/agreements/${a}/additions`, { product: { identifier: DEMO_SEAT_PRODUCT } }),
+      post: () => ({ product: { identifier: DEMO_SEAT_PRODUCT } }),
+      put: () => ({ product: { identifier: DEMO_SEAT_PRODUCT }, quantity: 3, billCustomer: 'Billable' }),
       patch: () => [{ op: 'replace', path: 'quantity', value: 2 }],
     });
     collections.set('/company/configurations/types/{parentId}/questions', {

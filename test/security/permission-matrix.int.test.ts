@@ -8,7 +8,7 @@ import { actionLabel, functionPath, tableSetupLabel } from '../../src/psa/catalo
 import type { Action } from '../../src/psa/catalog/types.js';
 import { ADMIN_ENDPOINTS } from '../../src/psa/http/admin-api.js';
 import { ENDPOINTS } from '../../src/psa/http/endpoints.js';
-import { DEMO_TICKET_ID } from '../../src/psa/service/seed.js';
+import { DEMO_SEAT_PRODUCT, DEMO_TICKET_ID } from '../../src/psa/service/seed.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 import { admin, basic, type CallResult, everythingExcept, memberWithKey, ok, rest } from './support.js';
@@ -181,7 +181,9 @@ describe.each(databaseKinds)('permission matrix on %s', (db) => {
     set('/finance/agreements', agreement);
     set(
       '/finance/agreements/{parentId}/additions',
-      await post(`/finance/agreements/${agreement}/additions`, {}),
+      await post(`/finance/agreements/${agreement}/additions`, {
+        product: { identifier: DEMO_SEAT_PRODUCT },
+      }),
       [agreement],
     );
     adminIds.memberId = full.memberId;

@@ -5,6 +5,7 @@ import { query, restApi } from '../api.js';
 import { Empty, ErrorMessage, Field, Loading, PageHeader, Table } from '../components/ui.js';
 import { useLoad } from '../hooks.js';
 import { href } from '../router.js';
+import { CompanyAgreements } from './CompanyAgreements.js';
 import { type Company, quoted } from './cw.js';
 
 export function Companies({ selected }: { selected: string | undefined }) {
@@ -68,6 +69,7 @@ export function Companies({ selected }: { selected: string | undefined }) {
               <dt>{t('companies.status')}</dt>
               <dd>{chosen.status?.name ?? '—'}</dd>
             </dl>
+            <CompanyAgreements companyId={chosen.id} />
           </section>
         )}
       </div>

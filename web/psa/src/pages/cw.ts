@@ -80,3 +80,29 @@ export interface Named {
 export function quoted(value: string): string {
   return `"${value.replace(/"/g, '""')}"`;
 }
+
+export interface Agreement {
+  id: number;
+  name: string;
+  type?: Ref;
+  company?: Ref;
+  agreementStatus?: string;
+  cancelledFlag?: boolean;
+  startDate?: string;
+  endDate?: string;
+}
+
+export interface Addition {
+  id: number;
+  product?: Ref;
+  description?: string;
+  quantity?: number;
+  lessIncluded?: number;
+  billedQuantity?: number;
+  unitPrice?: number;
+  unitCost?: number;
+  effectiveDate?: string;
+  cancelledDate?: string;
+  prorateCurrentPeriodFlag?: boolean;
+  agreementStatus?: string;
+}
