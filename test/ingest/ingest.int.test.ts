@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { umbrellaKey, umbrellaLines } from '../../src/console/ingest/generate.js';
 import { ConsoleError } from '../../src/console/service/errors.js';
 import { formatUmbrellaCsvLine } from '../../src/console/sources/umbrella-csv.js';
@@ -33,7 +33,12 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect(daily).toEqual([expect.objectContaining({ day: '2026-01-05', requests: 6000 })]);
     expect(daily[0]!.allowed + daily[0]!.blocked).toBe(6000);
 
+    // Settled units are found with one query, not claimed again file by file (a watched folder is
+    // scanned every few seconds by every worker process, and keeps its old files).
+    const claims = vi.spyOn(w.store, 'claim');
     const second = await w.service.ingestPath(w.providerId, root, { concurrency: 2 });
+    expect(claims).not.toHaveBeenCalled();
+    claims.mockRestore();
     expect(second).toMatchObject({ files: 3, ingested: 0, duplicate: 3, rows: 0 });
     expect(second.units.every((u) => u.status === 'duplicate')).toBe(true);
     expect(await w.store.snapshot(w.providerId)).toEqual(before);
