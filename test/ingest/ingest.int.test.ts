@@ -38,8 +38,17 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     const claims = vi.spyOn(w.store, 'claim');
     const second = await w.service.ingestPath(w.providerId, root, { concurrency: 2 });
     expect(claims).not.toHaveBeenCalled();
-    claims.mockRestore();
     expect(second).toMatchObject({ files: 3, ingested: 0, duplicate: 3, rows: 0 });
+    // Settled units never change: the service remembers them, the next scan asks nothing.
+    const lookups = vi.spyOn(w.store, 'settledUnits');
+    expect(await w.service.ingestPath(w.providerId, root, { concurrency: 2 })).toMatchObject({
+      duplicate: 3,
+      rows: 0,
+    });
+    expect(lookups).not.toHaveBeenCalled();
+    expect(claims).not.toHaveBeenCalled();
+    lookups.mockRestore();
+    claims.mockRestore();
     expect(second.units.every((u) => u.status === 'duplicate')).toBe(true);
     expect(await w.store.snapshot(w.providerId)).toEqual(before);
 

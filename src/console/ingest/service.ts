@@ -22,7 +22,7 @@ import { buildRoutingTable, normalizePrefix, type RoutingTable } from './routing
 import type { S3Options } from './s3.js';
 import { listLocal, listS3, type UnitCandidate } from './sources.js';
 import { type IngestStore, type StoredBinding, type UnitRecord, unitKey } from './store.js';
-import type { IngestOutcome, SourceBindingKind } from './types.js';
+import type { IngestOutcome, IngestUnit, SourceBindingKind } from './types.js';
 
 export interface IngestProgress {
   files: number;
@@ -69,6 +69,9 @@ export interface IngestSummary {
 }
 
 export const DEFAULT_LEASE_MS = 60_000;
+
+/** Settled units an IngestService remembers (about 20 MB at most). */
+const SETTLED_KEPT = 50_000;
 
 /** A unit settled by an earlier run: reported with its stored counts, never read again. */
 function settledReport(c: UnitCandidate, u: UnitRecord): UnitReport {
@@ -127,6 +130,35 @@ export class IngestService {
     private readonly clock: Clock,
     private readonly options: { leaseMs?: number; aggregate?: Partial<AggregateOptions> } = {},
   ) {}
+
+  /**
+   * Units this service saw settled, by provider and unit (at most SETTLED_KEPT, oldest dropped first):
+   * a settled unit never changes, so a watched folder's next scans need not ask the database again.
+   */
+  readonly #settled = new Map<string, UnitRecord>();
+
+  /** The candidates settled by an earlier run, by `unitKey`: remembered ones, the others looked up. */
+  private async settledAmong(
+    providerId: number,
+    candidates: readonly UnitCandidate[],
+  ): Promise<Map<string, UnitRecord>> {
+    const out = new Map<string, UnitRecord>();
+    const unknown: IngestUnit[] = [];
+    for (const c of candidates) {
+      const unit = { providerId, sourceKey: c.sourceKey, version: c.version };
+      const key = unitKey(unit);
+      const known = this.#settled.get(`${providerId}:${key}`);
+      if (known) out.set(key, known);
+      else unknown.push(unit);
+    }
+    if (unknown.length === 0) return out;
+    for (const [key, unit] of await this.store.settledUnits(providerId, unknown)) {
+      out.set(key, unit);
+      this.#settled.set(`${providerId}:${key}`, unit);
+      if (this.#settled.size > SETTLED_KEPT) this.#settled.delete(this.#settled.keys().next().value!);
+    }
+    return out;
+  }
 
   /** The pool of `size` worker threads (created on first use). */
   pool(size: number): WorkerPool {
@@ -408,13 +440,10 @@ export class IngestService {
     renewal.unref();
 
     const reports: Array<UnitReport & { retry?: boolean }> = new Array(candidates.length);
-    // Units settled by an earlier run, found with one query per 500: a watched folder keeps its old
-    // files, and claiming each again on every scan (two statements a file, per process) cost more
-    // than the new files' rows once several processes scan it.
-    const settled = await this.store.settledUnits(
-      providerId,
-      candidates.map((c) => ({ providerId, sourceKey: c.sourceKey, version: c.version })),
-    );
+    // Units settled by an earlier run, remembered or found with one query per 500: a watched folder
+    // keeps its old files, and claiming each again on every scan (two statements a file, per process,
+    // every few seconds) cost more than the new files' rows once several processes scan it.
+    const settled = await this.settledAmong(providerId, candidates);
     let next = 0;
     const lane = async () => {
       while (next < candidates.length) {
