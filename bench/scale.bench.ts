@@ -23,6 +23,8 @@ import type { BenchRow } from './report.js';
 const INGEST = { files: 16, rows: 40_000, copies: 6 };
 /** Below the write-rate and request-budget bursts (600 and 900 a minute): the engine is measured. */
 const TICKETS = 240;
+/** Tickets delivered per worker process before each delivery run is measured. */
+const WARM_UP_TICKETS = 40;
 const DAY_MS = 86_400_000;
 const FIRST_DAY = Date.UTC(2026, 6, 1);
 
@@ -210,8 +212,10 @@ async function measureDelivery(cluster: Cluster, workers: readonly Started[], n:
   await openCircuit(cluster);
   await runOnly(cluster, workers, n);
   const active = workers.slice(0, n);
-  // Warm-up: whatever waits (the ingest runs' tickets) and a few more, delivered by these workers.
-  await ingestBatch(cluster, active, fresh(cluster, 1, 20, 4 * n));
+  // Warm-up: whatever waits (the ingest runs' tickets) and WARM_UP_TICKETS more per worker, so that
+  // each process runs warm (JIT-compiled) delivery code, as the first one always did: it delivers the
+  // ingest runs' tickets alone (a few hundred), while the others had delivered none before.
+  await ingestBatch(cluster, active, fresh(cluster, 1, 20, WARM_UP_TICKETS * n));
   await deliverPending(cluster, active);
   await openCircuit(cluster);
   await ingestBatch(cluster, active, fresh(cluster, 1, 20, TICKETS));
