@@ -329,27 +329,38 @@ async function throughOutbox(env: Env, notes: readonly Note[], concurrency: numb
     writesPerMinute: 0,
     metrics,
   });
+  // Told by the counter itself when the last item ends: polling it every few milliseconds cost this
+  // process (which the CPU figures measure) up to a third of the outbox's own overhead per write.
   const attempts = metrics.registry.getSingleMetric('parasol_outbox_attempts_total') as Counter<'outcome'>;
-  const ended = async () =>
-    (await attempts.get()).values
-      .filter((v) => v.labels.outcome === 'done' || v.labels.outcome === 'failed')
-      .reduce((n, v) => n + v.value, 0);
+  let ended = 0;
+  let allEnded!: () => void;
+  const drained = new Promise<void>((resolve) => {
+    allEnded = resolve;
+  });
+  const inc = attempts.inc.bind(attempts) as (labels: { outcome: string }, value?: number) => void;
+  (attempts as unknown as { inc: typeof inc }).inc = (labels, value) => {
+    inc(labels, value);
+    if (labels.outcome !== 'done' && labels.outcome !== 'failed') return;
+    ended += value ?? 1;
+    if (ended >= notes.length) allEnded();
+  };
+  let timer: NodeJS.Timeout | undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   worker.start();
   let ms: number;
   let cpu: NodeJS.CpuUsage;
   try {
-    for (;;) {
-      await sleep(2);
-      if ((await ended()) >= notes.length) {
-        ms = performance.now() - t0;
-        cpu = process.cpuUsage(cpu0);
-        break;
-      }
-      if (performance.now() - t0 > 120_000) throw new Error('the outbox did not drain in 2 minutes');
-    }
+    await Promise.race([
+      drained,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the outbox did not drain in 2 minutes')), 120_000);
+      }),
+    ]);
+    ms = performance.now() - t0;
+    cpu = process.cpuUsage(cpu0);
   } finally {
+    clearTimeout(timer);
     await worker.stop();
   }
   const done = await storage.db
@@ -470,7 +481,7 @@ export async function run(): Promise<BenchRow[]> {
         name: `outbox delivery (worker, concurrency ${DEFAULT_CONCURRENCY}) vs direct client calls`,
         ...outbox.row,
         unit: 'writes/s',
-        target: { on: 'ratio', op: '>=', value: 0.7 },
+        target: { on: 'ratio', op: '>=', value: 0.75 },
         note:
           `${NOTE_WRITES} ticket notes over ${SAMPLES + 1} tickets, enqueued then delivered by a DeliveryWorker (ticket.note effect, ` +
           `write log, the clients it opens); baseline: the same ${NOTE_WRITES} POSTs one after the other on one ConnectWise ` +
@@ -481,7 +492,7 @@ export async function run(): Promise<BenchRow[]> {
         name: 'outbox delivery (worker, concurrency 1) vs direct client calls',
         ...outbox1.row,
         unit: 'writes/s',
-        target: { on: 'ratio', op: '>=', value: 0.7 },
+        target: { on: 'ratio', op: '>=', value: 0.75 },
         note:
           'the same with one effect at a time: what claiming, leases and completions cost per write ' +
           `(rounds ${outbox1.spread})`,

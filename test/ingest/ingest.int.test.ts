@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { umbrellaKey, umbrellaLines } from '../../src/console/ingest/generate.js';
 import { IngestService } from '../../src/console/ingest/service.js';
 import { IngestStore } from '../../src/console/ingest/store.js';
@@ -36,8 +36,22 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect(daily).toEqual([expect.objectContaining({ day: '2026-01-05', requests: 6000 })]);
     expect(daily[0]!.allowed + daily[0]!.blocked).toBe(6000);
 
+    // Settled units are found with one query, not claimed again file by file (a watched folder is
+    // scanned every few seconds by every worker process, and keeps its old files).
+    const claims = vi.spyOn(w.store, 'claim');
     const second = await w.service.ingestPath(w.providerId, root, { concurrency: 2 });
+    expect(claims).not.toHaveBeenCalled();
     expect(second).toMatchObject({ files: 3, ingested: 0, duplicate: 3, rows: 0 });
+    // Settled units never change: the service remembers them, the next scan asks nothing.
+    const lookups = vi.spyOn(w.store, 'settledUnits');
+    expect(await w.service.ingestPath(w.providerId, root, { concurrency: 2 })).toMatchObject({
+      duplicate: 3,
+      rows: 0,
+    });
+    expect(lookups).not.toHaveBeenCalled();
+    expect(claims).not.toHaveBeenCalled();
+    lookups.mockRestore();
+    claims.mockRestore();
     expect(second.units.every((u) => u.status === 'duplicate')).toBe(true);
     expect(await w.store.snapshot(w.providerId)).toEqual(before);
 

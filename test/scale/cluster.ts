@@ -35,6 +35,8 @@ export type Opened = Awaited<ReturnType<typeof openParasol>>;
 
 export interface Cluster {
   env: Record<string, string>;
+  /** The application_name of the cluster processes' PostgreSQL sessions (not the test's own). */
+  application: string;
   dataDir: string;
   /** The watched folder (files are renamed into it, never half-written there). */
   logs: string;
@@ -53,7 +55,15 @@ export async function startCluster(
   options: { env?: Record<string, string>; psaRateLimitPerMinute?: number } = {},
 ): Promise<Cluster> {
   const schema = `scale_${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  const url = await createTestSchema(postgresUrl!, schema);
+  const schemaUrl = await createTestSchema(postgresUrl!, schema);
+  // The cluster's processes name their sessions after the schema, and the test's own connection
+  // differently: a bench can tell the cluster's PostgreSQL backends (pg_stat_activity) from its own.
+  const named = (application: string) => {
+    const u = new URL(schemaUrl);
+    u.searchParams.set('application_name', application);
+    return u.toString();
+  };
+  const url = named(schema);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parasol-cluster-'));
   const logs = path.join(dataDir, 'watched');
   mkdirSync(logs);
@@ -78,7 +88,9 @@ export async function startCluster(
     processes.push(api);
     const psaUrl = (await api.line(/PSA \(ConnectWise-compatible\) listening on (https:\/\/\S+)/))[1]!;
     await api.line(/Role: +api/);
-    opened = await openParasol(loadConfig(env, { logLevel: 'warn' }));
+    opened = await openParasol(
+      loadConfig({ ...env, DATABASE_URL: named(`${schema}-test`) }, { logLevel: 'warn' }),
+    );
     const { psa, console: s } = opened;
     await seedPsa(psa, { demo: true });
     const role = await psa.admin.getRole(DEMO_ROLE_NAME);
@@ -123,6 +135,7 @@ export async function startCluster(
     );
     const cluster: Cluster = {
       env,
+      application: schema,
       dataDir,
       logs,
       opened,

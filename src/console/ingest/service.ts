@@ -22,8 +22,15 @@ import type { FileProgress, FileResult } from './process-file.js';
 import { buildRoutingTable, normalizePrefix, type RoutingTable } from './routing.js';
 import type { S3Options } from './s3.js';
 import { listLocal, listS3, type UnitCandidate } from './sources.js';
-import type { FileCommit, IngestStore, StoredBinding, UnitCounts } from './store.js';
-import type { IngestOutcome, LineError, SourceBindingKind } from './types.js';
+import {
+  type FileCommit,
+  type IngestStore,
+  type StoredBinding,
+  type UnitCounts,
+  type UnitRecord,
+  unitKey,
+} from './store.js';
+import type { IngestOutcome, IngestUnit, LineError, SourceBindingKind } from './types.js';
 
 export interface IngestProgress {
   files: number;
@@ -91,6 +98,17 @@ const emptyDeltas = (): AggregateDeltas => ({
   identities: [],
 });
 
+/** Settled units an IngestService remembers (about 20 MB at most). */
+const SETTLED_KEPT = 50_000;
+
+/** A unit settled by an earlier run: reported with its stored counts, never read again. */
+function settledReport(c: UnitCandidate, u: UnitRecord): UnitReport {
+  const base = { sourceKey: c.sourceKey, version: c.version, bytes: c.bytes };
+  const earlier = { rows: u.rows, badRows: u.badRows, unrouted: u.unrouted, errors: [] };
+  if (u.status === 'done') return { ...base, ...earlier, status: 'duplicate' };
+  return { ...base, ...earlier, status: 'failed', reason: `${u.reason ?? 'failed'} (earlier run)` };
+}
+
 /** A process-unique owner name: host, pid and a random part (several services may share a process). */
 function ownerName(): string {
   return `${hostname()}#${process.pid}#${randomBytes(4).toString('hex')}`;
@@ -140,6 +158,35 @@ export class IngestService {
     private readonly clock: Clock,
     private readonly options: { leaseMs?: number; aggregate?: Partial<AggregateOptions> } = {},
   ) {}
+
+  /**
+   * Units this service saw settled, by provider and unit (at most SETTLED_KEPT, oldest dropped first):
+   * a settled unit never changes, so a watched folder's next scans need not ask the database again.
+   */
+  readonly #settled = new Map<string, UnitRecord>();
+
+  /** The candidates settled by an earlier run, by `unitKey`: remembered ones, the others looked up. */
+  private async settledAmong(
+    providerId: number,
+    candidates: readonly UnitCandidate[],
+  ): Promise<Map<string, UnitRecord>> {
+    const out = new Map<string, UnitRecord>();
+    const unknown: IngestUnit[] = [];
+    for (const c of candidates) {
+      const unit = { providerId, sourceKey: c.sourceKey, version: c.version };
+      const key = unitKey(unit);
+      const known = this.#settled.get(`${providerId}:${key}`);
+      if (known) out.set(key, known);
+      else unknown.push(unit);
+    }
+    if (unknown.length === 0) return out;
+    for (const [key, unit] of await this.store.settledUnits(providerId, unknown)) {
+      out.set(key, unit);
+      this.#settled.set(`${providerId}:${key}`, unit);
+      if (this.#settled.size > SETTLED_KEPT) this.#settled.delete(this.#settled.keys().next().value!);
+    }
+    return out;
+  }
 
   /** The pool of `size` worker threads (created on first use). */
   pool(size: number): WorkerPool {
@@ -422,22 +469,31 @@ export class IngestService {
     renewal.unref();
 
     const reports: Array<UnitReport & { retry?: boolean }> = new Array(candidates.length);
+    // Units settled by an earlier run, remembered or found with one query per 500: a watched folder
+    // keeps its old files, and claiming each again on every scan (two statements a file, per process,
+    // every few seconds) cost more than the new files' rows once several processes scan it.
+    const settled = await this.settledAmong(providerId, candidates);
     let next = 0;
     const lane = async () => {
       while (next < candidates.length) {
         const i = next++;
         const c = candidates[i]!;
-        reports[i] = await this.ingestOne(
-          providerId,
-          c,
-          routing,
-          aggregate,
-          pool,
-          leaseMs,
-          inflight,
-          emit,
-          options.force === true,
-        );
+        const earlier = options.force
+          ? undefined
+          : settled.get(unitKey({ providerId, sourceKey: c.sourceKey, version: c.version }));
+        reports[i] = earlier
+          ? settledReport(c, earlier)
+          : await this.ingestOne(
+              providerId,
+              c,
+              routing,
+              aggregate,
+              pool,
+              leaseMs,
+              inflight,
+              emit,
+              options.force === true,
+            );
         progress.filesDone++;
         progress.bytesDone += c.bytes;
         const status = reports[i]!.status;
@@ -515,13 +571,7 @@ export class IngestService {
     const claim = await this.store.claim(unit, this.owner, this.clock.now().getTime(), leaseMs, ownerIsGone);
     if (claim.state === 'busy')
       return { ...base, ...empty, status: 'busy', reason: 'another process is ingesting it' };
-    if (claim.state !== 'claimed') {
-      // Settled by an earlier run: reported with its stored counts, never read again.
-      const u = claim.unit;
-      const earlier = { rows: u.rows, badRows: u.badRows, unrouted: u.unrouted, errors: [] };
-      if (claim.state === 'done') return { ...base, ...earlier, status: 'duplicate' };
-      return { ...base, ...earlier, status: 'failed', reason: `${u.reason ?? 'failed'} (earlier run)` };
-    }
+    if (claim.state !== 'claimed') return settledReport(c, claim.unit);
     const unitId = claim.unitId;
     inflight.set(unitId, { bytes: 0, rows: 0, badRows: 0 });
     let result: FileResult;

@@ -2,7 +2,7 @@
 // Umbrella's layout `<prefix>/<org>/dnslogs/YYYY-MM-DD/<file>.csv[.gz]`. Each yields candidates —
 // a unit (key + version), its size, the key routing matches against and where to read it — in key
 // order. Exactly-once rests on the unit records; the S3 cursor only spares listing old keys.
-import type { Dirent } from 'node:fs';
+import { type Dirent, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -63,10 +63,14 @@ export async function listLocal(target: string): Promise<UnitCandidate[]> {
       const abs = path.join(dir, e.name);
       if (e.isDirectory()) await walk(abs);
       else if (e.isFile() && DNS_LOG_PATH.test(toPosix(abs))) {
-        const s = await stat(abs);
-        out.push(await candidate(abs, s.size, s.mtimeMs, toPosix(path.relative(root, abs))));
+        // A folder is scanned every few seconds by every worker process: a stat on this thread costs
+        // a quarter of one handed to libuv's pool (a folder at a time between turns of the loop). A
+        // file gone since the listing is no candidate.
+        const s = statSync(abs, { throwIfNoEntry: false });
+        if (s) out.push(await candidate(abs, s.size, s.mtimeMs, toPosix(path.relative(root, abs))));
       }
     }
+    await new Promise((resolve) => setImmediate(resolve));
   };
   await walk(root);
   return out.sort((a, b) => (a.sourceKey < b.sourceKey ? -1 : a.sourceKey > b.sourceKey ? 1 : 0));

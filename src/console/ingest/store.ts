@@ -109,6 +109,9 @@ const toUnit = (r: Selectable<ConIngestUnitTable>): UnitRecord => ({
   replacedBy: r.replaced_by === null || r.replaced_by === undefined ? null : Number(r.replaced_by),
 });
 
+/** A unit's identity as one string (source key and version), for maps of units. */
+export const unitKey = (u: IngestUnit): string => `${u.sourceKey}\u0000${u.version}`;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function compareKeys(a: readonly (string | number)[], b: readonly (string | number)[]): number {
@@ -274,6 +277,31 @@ export class IngestStore {
       .where('version', '=', version)
       .executeTakeFirst();
     return r && toUnit(r);
+  }
+
+  /**
+   * The units among `units` that are settled ('done' or 'failed'), keyed by `unitKey`: one query per
+   * 500 units, so a scan of a folder whose files were ingested long ago does not claim each again.
+   */
+  async settledUnits(providerId: number, units: readonly IngestUnit[]): Promise<Map<string, UnitRecord>> {
+    const wanted = new Set(units.map(unitKey));
+    const keys = [...new Set(units.map((u) => u.sourceKey))];
+    const out = new Map<string, UnitRecord>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('con_ingest_unit')
+        .selectAll()
+        .where('provider_id', '=', providerId)
+        .where('source_key', 'in', keys.slice(i, i + 500))
+        .where('status', 'in', ['done', 'failed'])
+        .execute();
+      for (const r of rows) {
+        const unit = toUnit(r);
+        const key = unitKey({ providerId, sourceKey: unit.sourceKey, version: unit.version });
+        if (wanted.has(key)) out.set(key, unit);
+      }
+    }
+    return out;
   }
 
   async listUnits(providerId: number): Promise<UnitRecord[]> {
