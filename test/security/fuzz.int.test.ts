@@ -195,6 +195,7 @@ describe.each(databaseKinds)('fuzz on %s', (db) => {
         clientId: psa.clientId,
         publicKey: adminKey.publicKey,
         privateKey: adminKey.privateKey,
+        trustedCa: psa.ca,
       },
       'test',
     );
@@ -214,14 +215,19 @@ describe.each(databaseKinds)('fuzz on %s', (db) => {
 
   /**
    * Keeps the console's outbound calls on this machine and its PSA credentials valid: the PSA
-   * Integration Details always name this PSA (the keys stay the stored ones), and Umbrella API
+   * Integration Details always name this PSA and its certificate (the keys stay the stored ones), and Umbrella API
    * settings never get keys (a poll would wait out retries against a host that is not there).
    */
   function pinned(op: Operation, body: unknown): unknown {
     if (op.api !== 'console' || body === null || typeof body !== 'object' || Array.isArray(body)) return body;
     const b = { ...(body as Record<string, unknown>) };
     if (op.template === '/api/v1/psa-integration') {
-      Object.assign(b, { site: psa.hostPort, companyId: psa.companyId, clientId: psa.clientId });
+      Object.assign(b, {
+        site: psa.hostPort,
+        companyId: psa.companyId,
+        clientId: psa.clientId,
+        trustedCa: psa.ca,
+      });
       delete b.publicKey;
       delete b.privateKey;
     }
