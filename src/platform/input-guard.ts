@@ -17,8 +17,16 @@ export interface InputProblem {
   kind: 'text' | 'id';
 }
 
+/**
+ * Any character that may start a problem (NUL, any surrogate): most strings have none, and one
+ * scan says so.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this looks for.
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+
 /** What is wrong with one string, if anything. */
 export function textProblem(text: string): string | undefined {
+  if (!SUSPECT.test(text)) return undefined;
   const nul = text.indexOf('\u0000');
   if (nul >= 0) return `contains a NUL character (U+0000) at position ${nul}`;
   const lone = LONE_SURROGATE.exec(text);
@@ -43,6 +51,7 @@ const join = (parent: string, key: string) => (parent === '' ? key : `${parent}/
  * the NDJSON endpoint) are not looked into.
  */
 export function findInputProblem(root: unknown, rootField = ''): InputProblem | undefined {
+  if (flatAndClean(root)) return undefined;
   const stack: Array<[value: unknown, field: string, idKey: boolean]> = [[root, rootField, false]];
   while (stack.length > 0) {
     const [value, field, idKey] = stack.pop()!;
@@ -64,6 +73,21 @@ export function findInputProblem(root: unknown, rootField = ''): InputProblem | 
     }
   }
   return undefined;
+}
+
+/**
+ * The common case without allocating: a plain object (path parameters, a query string) whose keys
+ * and values are strings with no suspect character. Anything else takes the full walk, which also
+ * names the field.
+ */
+function flatAndClean(root: unknown): boolean {
+  if (root === null || typeof root !== 'object' || Array.isArray(root) || !isPlain(root)) return false;
+  for (const key in root) {
+    if (!Object.hasOwn(root, key)) continue;
+    const value = (root as Record<string, unknown>)[key];
+    if (typeof value !== 'string' || SUSPECT.test(value) || SUSPECT.test(key)) return false;
+  }
+  return true;
 }
 
 function isPlain(value: object): boolean {

@@ -49,13 +49,15 @@ export function installInputChecks(
   app: FastifyInstance,
   resourceOf: (req: FastifyRequest) => string | undefined,
 ): void {
-  app.addHook('preValidation', async (req) => {
+  // Callback-style: no promise per request; a GET without a body checks two flat objects of strings.
+  app.addHook('preValidation', (req, _reply, done) => {
     const params = findInputProblem(req.params);
-    if (params) throw parameterError(params, 'path');
+    if (params) return done(parameterError(params, 'path'));
     const query = findInputProblem(req.query);
-    if (query) throw parameterError(query, 'query');
-    if (req.body === undefined || req.body === null) return;
+    if (query) return done(parameterError(query, 'query'));
+    if (req.body === undefined || req.body === null) return done();
     const body = findInputProblem(req.body);
-    if (body) throw bodyError(body, req.body, resourceOf(req) ?? 'request');
+    if (body) return done(bodyError(body, req.body, resourceOf(req) ?? 'request'));
+    done();
   });
 }

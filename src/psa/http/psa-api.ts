@@ -100,7 +100,7 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     });
   }
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     // A route may ask for more (the admin API's `no-store`, e.g. on the response carrying a new
     // private key); overwriting it would let a cache keep a secret.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache');
@@ -109,13 +109,16 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     reply.header('x-cw-request-id', req.id);
     if (req.url.includes('/apis/3.0')) reply.header('api-current-version', API_VERSION);
     if (services.tls) reply.header('strict-transport-security', 'max-age=31536000');
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const p = req.principal;
     // API Logs list calls made with a member's keys; the admin UI's session calls are not among them.
-    if (!p || p.keyId === null) return;
+    if (!p || p.keyId === null) {
+      done();
+      return;
+    }
     services.apiLog.add({
       memberId: p.memberId,
       keyId: p.keyId,
@@ -125,6 +128,7 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     });
+    done();
   });
 
   app.setNotFoundHandler(async (req, reply) => {

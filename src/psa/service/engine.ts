@@ -200,15 +200,13 @@ export class RecordEngine {
       if (!compiled.ok) throw queryFailure(compiled.error);
       orderBy = compiled.value;
     }
-    const rows = await this.store.list(def.entity, {
+    const { rows, total } = await this.store.listPage(def.entity, {
       ...base,
       orderBy,
       limit: pageSize,
       offset: (page - 1) * pageSize,
     });
     const records = await this.renderMany(ctx, def, rows, parentIds, fields);
-    const needsTotal = page > 1 || rows.length === pageSize;
-    const total = needsTotal ? await this.store.count(def.entity, base) : rows.length;
     return { records, page, pageSize, total };
   }
 

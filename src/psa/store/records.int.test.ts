@@ -47,6 +47,24 @@ describe.each(databaseKinds)('RecordStore ids on %s', (kind) => {
     expect(await create('agreement')).toBe(43);
   });
 
+  it('lists a page with the total over all pages in one query, and counts a page past the end', async () => {
+    for (let i = 0; i < 7; i++) await create('pagedThing');
+    const first = await store.listPage('pagedThing', { limit: 3 });
+    expect(first.rows.map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(first.total).toBe(7);
+    const last = await store.listPage('pagedThing', { limit: 3, offset: 6 });
+    expect(last.rows.map((r) => r.id)).toEqual([7]);
+    expect(last.total).toBe(7);
+    expect(await store.listPage('pagedThing', { limit: 3, offset: 9 })).toEqual({ rows: [], total: 7 });
+    expect(await store.listPage('noSuchThing', { limit: 3 })).toEqual({ rows: [], total: 0 });
+    const odd = await store.listPage('pagedThing', {
+      where: [sql`${store.jsonText(['name'])} = 'pagedThing'`],
+      orderBy: [{ expression: sql`id`, direction: 'desc' }],
+      limit: 2,
+    });
+    expect(odd).toMatchObject({ total: 7, rows: [{ id: 7 }, { id: 6 }] });
+  });
+
   it('gives 50 concurrent creates of a new entity 50 distinct ids', async () => {
     const ids = await Promise.all(Array.from({ length: 50 }, () => create('serviceNote')));
     expect(new Set(ids).size).toBe(50);

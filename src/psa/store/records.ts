@@ -236,6 +236,34 @@ export class RecordStore {
     return rows.map(toStored);
   }
 
+  /**
+   * One page and the number of records matching `q` over all pages, in one scan: `count(*) over ()`
+   * counts the rows before LIMIT/OFFSET, so the filter (often `json_extract` on every record) runs
+   * once instead of once for the page and again for a separate count. A page past the end has no
+   * row to carry the total; only then is it counted on its own.
+   */
+  async listPage(
+    entity: string,
+    q: ListQuery,
+    trx: Db = this.db,
+  ): Promise<{ rows: StoredRecord[]; total: number }> {
+    let query = this.filtered(entity, q, trx).select([
+      'id',
+      'parent_id',
+      'data',
+      'owner_member_id',
+      sql<number | string>`count(*) over ()`.as('total_count'),
+    ]);
+    for (const o of q.orderBy ?? []) query = query.orderBy(o.expression, o.direction);
+    query = query.orderBy('id', 'asc');
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    if (q.offset) query = query.offset(q.offset);
+    const found = await query.execute();
+    const first = found[0];
+    const total = first ? Number(first.total_count) : q.offset ? await this.count(entity, q, trx) : 0;
+    return { rows: found.map(toStored), total };
+  }
+
   async count(entity: string, q: ListQuery, trx: Db = this.db): Promise<number> {
     const row = await this.filtered(entity, q, trx)
       .select((eb) => eb.fn.countAll<number>().as('n'))
