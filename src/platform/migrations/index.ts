@@ -8,6 +8,7 @@ import m0004 from './0004_ingest_tokens.js';
 import m0005 from './0005_delivery.js';
 import m0006 from './0006_psa_sessions.js';
 import m0010 from './0010_blocked_windows.js';
+import m0013 from './0013_billing.js';
 
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0001_psa_core': m0001,
@@ -17,4 +18,5 @@ export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0005_delivery': m0005,
   '0006_psa_sessions': m0006,
   '0010_blocked_windows': m0010,
+  '0013_billing': m0013,
 };
