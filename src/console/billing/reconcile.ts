@@ -17,7 +17,7 @@ import type { SeatBasis } from './settings.js';
 export type AgreementFinding =
   | { kind: 'active'; agreementId: number; name: string }
   | { kind: 'none' }
-  | { kind: 'ambiguous'; agreementIds: number[] }
+  | { kind: 'ambiguous'; agreementIds: readonly number[] }
   | { kind: 'cancelled'; agreementId: number; name: string }
   | { kind: 'missing'; agreementId: number }
   | { kind: 'other-company'; agreementId: number };
