@@ -41,6 +41,8 @@ export const ROOT_SCHEMAS = [
   'CallbackEntry',
   'Agreement',
   'Addition',
+  'AgreementType',
+  'CatalogItem',
   'Info',
   'CustomFieldValue',
   'Token',

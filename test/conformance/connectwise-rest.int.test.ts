@@ -8,9 +8,11 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { createRequire } from 'node:module';
-import { ManageAPI, utils } from 'connectwise-rest';
+import { type Manage, ManageAPI, utils } from 'connectwise-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
+import schemaDocument from '../../src/psa/model/cw-schema.generated.json' with { type: 'json' };
+import type { SchemaDocument } from '../../src/psa/model/schema-types.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 
@@ -65,6 +67,48 @@ const body = (value: Doc) => value as never;
 /** JSON Patch operations as connectwise-rest documents them (`PatchOperation[]`). */
 const ops = (...list: PatchOp[]) => list as never;
 const ids = (records: unknown[]) => (records as Doc[]).map((r) => r.id as number);
+
+// The schemas of connectwise-rest's ManageTypes.ts, as scripts/generate-cw-schema.ts reads them (its
+// test keeps the JSON equal to a fresh read of the package's file).
+const SCHEMAS = (schemaDocument as SchemaDocument).schemas;
+
+/** Where `record` is not what connectwise-rest's type `schema` declares: unknown fields, wrong types. */
+function mismatches(schema: string, record: Doc, at = ''): string[] {
+  const spec = SCHEMAS[schema];
+  if (!spec) return [`${at}: no schema ${schema}`];
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(record)) {
+    const field = spec.fields[name];
+    const where = `${at}${name}`;
+    if (!field) {
+      out.push(`${where}: not a field of ${schema}`);
+      continue;
+    }
+    if (value === null) continue;
+    const ok =
+      field.type === 'string'
+        ? typeof value === 'string' && (!field.enum || field.enum.includes(value))
+        : field.type === 'datetime'
+          ? typeof value === 'string' && !Number.isNaN(Date.parse(value))
+          : field.type === 'integer'
+            ? Number.isInteger(value)
+            : field.type === 'number'
+              ? typeof value === 'number'
+              : field.type === 'boolean'
+                ? typeof value === 'boolean'
+                : field.type === 'array'
+                  ? Array.isArray(value)
+                  : field.type === 'object'
+                    ? typeof value === 'object' && !Array.isArray(value)
+                    : true;
+    if (!ok) out.push(`${where}: ${JSON.stringify(value)} is not ${field.type}`);
+    else if (field.type === 'object' && field.schema)
+      out.push(...mismatches(field.schema, value as Doc, `${where}/`));
+  }
+  for (const [name, field] of Object.entries(spec.fields))
+    if (field.required && record[name] === undefined && at === '') out.push(`${name}: required, missing`);
+  return out;
+}
 
 describe.each(databaseKinds)('connectwise-rest@1.3.0 against Parasol on %s', (db) => {
   let psa: TestPsa;
@@ -373,6 +417,61 @@ describe.each(databaseKinds)('connectwise-rest@1.3.0 against Parasol on %s', (db
     const allCompanies = (await cwm.CompanyAPI.getCompanyCompanies({ pageSize: 1000 })) as Doc[];
     expect(allCompanies.length).toBeGreaterThan(4);
     expect(ids(companies)).toEqual(ids(allCompanies));
+  });
+
+  describe('billing records (issue 17): agreements, additions, agreement types and the catalog', () => {
+    it("returns agreements, additions, types and catalog items that connectwise-rest's types accept", async () => {
+      const agreements: Manage.FinanceAPITypes.Agreement[] = await cwm.FinanceAPI.getFinanceAgreements({
+        conditions: 'company/identifier="Initech"',
+      });
+      expect(agreements).toHaveLength(1);
+      const agreement = agreements[0]!;
+      const [seat]: Manage.ProcurementAPITypes.CatalogItem[] = await cwm.ProcurementAPI.getProcurementCatalog(
+        {
+          conditions: 'identifier="DNS-SECURITY-SEAT"',
+        },
+      );
+      expect(seat).toMatchObject({ identifier: 'DNS-SECURITY-SEAT', price: 3.5, cost: 1.75 });
+
+      const created: Manage.FinanceAPITypes.Addition =
+        await cwm.FinanceAPI.postFinanceAgreementsByParentIdAdditions(
+          agreement.id!,
+          body({ product: { identifier: 'DNS-SECURITY-SEAT' }, quantity: 17, billCustomer: 'Billable' }),
+        );
+      expect(created).toMatchObject({ agreementId: agreement.id, quantity: 17, billedQuantity: 17 });
+      const found: Manage.FinanceAPITypes.Addition[] =
+        await cwm.FinanceAPI.getFinanceAgreementsByParentIdAdditions(agreement.id!, {
+          conditions: 'product/identifier="DNS-SECURITY-SEAT"',
+        });
+      expect(ids(found)).toEqual([created.id]);
+      const patched: Manage.FinanceAPITypes.Addition =
+        await cwm.FinanceAPI.patchFinanceAgreementsByParentIdAdditionsById(
+          created.id!,
+          agreement.id!,
+          ops({ op: 'replace', path: 'quantity', value: 21 }),
+        );
+      expect(patched).toMatchObject({ quantity: 21, billedQuantity: 21, extPrice: 73.5 });
+      const count = await cwm.FinanceAPI.getFinanceAgreementsByParentIdAdditionsCount(agreement.id!);
+      expect(count).toEqual({ count: 1 });
+      const types: Manage.FinanceAPITypes.AgreementType[] = await cwm.FinanceAPI.getFinanceAgreementsTypes();
+
+      // Every field of every record is one ManageTypes.ts declares for that schema, of its type.
+      const checks: Array<[string, unknown[]]> = [
+        ['Agreement', agreements],
+        ['Addition', [created, patched, ...found]],
+        ['AgreementType', types],
+        ['CatalogItem', [seat]],
+      ];
+      for (const [schema, records] of checks) {
+        expect(records.length).toBeGreaterThan(0);
+        for (const r of records) expect(mismatches(schema, r as Doc), schema).toEqual([]);
+      }
+    });
+
+    it('lets the article role read no agreement nor catalog item (Finance and Procurement are not in it)', async () => {
+      expect((await rejection(article.FinanceAPI.getFinanceAgreementsTypes())).status).toBe(403);
+      expect((await rejection(article.ProcurementAPI.getProcurementCatalog())).status).toBe(403);
+    });
   });
 
   describe("connectwise-rest's test/test-manage.js (ported: mocha and dotenv are not installed)", () => {

@@ -3,6 +3,7 @@
 import { FN, TABLE } from '../catalog/index.js';
 import { invalidObject, type PsaError } from '../model/errors.js';
 import type { Doc } from '../store/records.js';
+import { addition, agreement, agreementType, catalogItem } from './billing-resources.js';
 import { CALLBACK_ENTITY } from './callbacks.js';
 import type { HookArgs, ResourceDef } from './resource-def.js';
 import { ALL_METHODS } from './resource-def.js';
@@ -558,35 +559,6 @@ const callback: ResourceDef = {
   },
 };
 
-const agreement: ResourceDef = {
-  key: 'agreement',
-  entity: 'agreement',
-  schema: 'Agreement',
-  label: 'Agreement',
-  resource: 'agreement',
-  path: '/finance/agreements',
-  permission: { function: FN.agreements },
-  methods: ALL_METHODS,
-  refs: { company: { target: 'company' } },
-  lookup: { name: 'name' },
-  toRef: nameRef,
-  childHrefs: { additions_href: 'additions' },
-  defaults: { agreementStatus: 'Active', cancelledFlag: false, noEndingDateFlag: true },
-};
-
-const addition: ResourceDef = {
-  key: 'addition',
-  entity: 'addition',
-  schema: 'Addition',
-  label: 'Addition',
-  resource: 'addition',
-  path: '/finance/agreements/{parentId}/additions',
-  parent: { resource: 'agreement', idField: 'agreementId' },
-  permission: { function: FN.agreements },
-  methods: ALL_METHODS,
-  defaults: { quantity: 1, billCustomer: 'Billable', taxableFlag: false },
-};
-
 /** Read-only ConnectWise views of the security model, kept up to date by the admin service. */
 function securityView(key: string, schema: string, label: string, path: string, fn: string): ResourceDef {
   return {
@@ -628,8 +600,10 @@ export const RESOURCES: ResourceDef[] = [
   priority,
   source,
   callback,
+  agreementType,
   agreement,
   addition,
+  catalogItem,
 ];
 
 export const REGISTRY: ReadonlyMap<string, ResourceDef> = new Map(RESOURCES.map((r) => [r.key, r]));

@@ -1,7 +1,8 @@
 // `parasol psa seed [--demo]`: the built-in roles and an admin member always; with --demo, the
 // reference data an MSP's ConnectWise has (companies, boards with statuses/types/subtypes/items,
-// priorities, sources, configuration statuses, communication types) and ticket 123456, which
-// connectwise-rest's own test suite reads. Idempotent: existing records are kept.
+// priorities, sources, configuration statuses, communication types), ticket 123456, which
+// connectwise-rest's own test suite reads, and the billing records of docs/billing.md (an agreement
+// per customer, the DNS-security seat product). Idempotent: existing records are kept.
 import { cwDate } from '../../platform/clock.js';
 import { ADMIN_ROLE, ARTICLE_ROLE, READ_ONLY_ROLE } from '../catalog/index.js';
 import type { Doc } from '../store/records.js';
@@ -14,6 +15,11 @@ export interface SeedResult {
 }
 
 export const DEMO_TICKET_ID = 123456;
+
+/** The catalog product a DNS-security integration bills seats as (docs/billing.md). */
+export const DEMO_SEAT_PRODUCT = 'DNS-SECURITY-SEAT';
+/** The one demo agreement that already carries a seat addition, with a quantity that is out of date. */
+export const DEMO_STALE_SEATS = { company: 'Globex', quantity: 12 } as const;
 
 /**
  * The admin member's password that `parasol psa seed --demo` and `parasol start --demo` set when the
@@ -199,5 +205,47 @@ export async function seedPsa(
     [],
     DEMO_TICKET_ID,
   );
+
+  await ensure('agreementType', { name: 'Managed Services' }, { defaultFlag: true, prorateFlag: true });
+  const seatProduct = await ensure(
+    'catalogItem',
+    { identifier: DEMO_SEAT_PRODUCT },
+    {
+      description: 'DNS security, per protected seat',
+      customerDescription: 'DNS-layer security, per protected device, per month',
+      price: 3.5,
+      cost: 1.75,
+      recurringFlag: true,
+      recurringRevenue: 3.5,
+      recurringCost: 1.75,
+      taxableFlag: false,
+    },
+  );
+  // One agreement per customer (not the MSP's own company). Only Globex already bills seats, and
+  // at a stale quantity, so a reconciliation preview on the demo shows a difference to correct.
+  for (const [identifier, name] of companies.slice(1)) {
+    const agreementId = await ensure(
+      'agreement',
+      { name: `${name} - Managed Services` },
+      {
+        type: { name: 'Managed Services' },
+        company: { identifier },
+        startDate: '2026-01-01T00:00:00Z',
+        billAmount: 0,
+        applicationUnits: 'Amount',
+        applicationCycle: 'CalendarMonth',
+      },
+    );
+    if (identifier !== DEMO_STALE_SEATS.company) continue;
+    const existing = await records.list(engine.def('addition').entity, { parentId: agreementId });
+    if (existing.length > 0) continue;
+    await engine.create(ctx, engine.def('addition'), [agreementId], {
+      product: { id: seatProduct },
+      quantity: DEMO_STALE_SEATS.quantity,
+      billCustomer: 'Billable',
+      effectiveDate: '2026-01-01T00:00:00Z',
+    });
+    created.addition = (created.addition ?? 0) + 1;
+  }
   return { adminMemberId: adminMember.id, created };
 }
