@@ -19,6 +19,7 @@ import {
 } from '../billing/index.js';
 import type { OutboxItemInput } from '../engine/types.js';
 import type { ConnectWiseApi } from '../psa-client/types.js';
+import { parse } from '../service/accounts.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleStore } from '../store/console-store.js';
 import { AGREEMENTS, type CwAgreement, catalogItem, observe } from './billing-psa.js';
@@ -109,7 +110,7 @@ export class BillingService {
   }
 
   async saveSettings(providerId: number, input: unknown, actor: string): Promise<BillingSettings> {
-    const next = billingSettingsSchema.parse(input);
+    const next = parse(billingSettingsSchema, input, 'billing settings');
     const before = await this.settings(providerId);
     const at = this.clock.now().toISOString();
     const row = {
