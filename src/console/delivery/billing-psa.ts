@@ -1,9 +1,9 @@
 // Billing reconciliation (issue 17), the PSA reads both the preview and the 'billing.reconcile' effect
 // make: which agreement of the mapped company receives the line (override, remembered, or by type) and
 // the addition lines for the product on it. One function for both, so the preview shows what "on"
-// writes. Once steady a customer costs ONE read: the lines of the remembered agreement, whose
-// `agreementStatus` says whether the agreement is still active; a write first confirms the agreement
-// (GET) unless that read already did.
+// writes. Once steady a customer costs ONE read: the lines of the remembered agreement (a line whose
+// `agreementStatus` is not Active reports the agreement cancelled); a write first confirms with a GET
+// that the agreement is still the company's and active.
 import type { AgreementFinding, Line } from '../billing/index.js';
 import { type ConnectWiseApi, ConnectWiseError } from '../psa-client/types.js';
 
@@ -162,10 +162,12 @@ export async function observe(api: ConnectWiseApi, target: BillingTarget, now: D
           lines: [],
           confirmed: true,
         };
+      // A line's agreementStatus may be as old as the line (some PSAs set it when the line is saved):
+      // it can say "cancelled", but a write still confirms the agreement first.
       return {
         agreement: { kind: 'active', agreementId: remembered, name: '' },
         lines: read.lines,
-        confirmed: read.status !== undefined,
+        confirmed: false,
       };
     }
     if (target.overrideAgreementId !== null)
