@@ -5,7 +5,12 @@ import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import type { Keyring } from '../../platform/keyring.js';
 import { type IntegrationInput, integrationSchema } from '../model/validation.js';
-import type { PreflightOptions, PreflightResult, PreflightSettings, PreflightStep } from '../preflight/run.js';
+import type {
+  PreflightOptions,
+  PreflightResult,
+  PreflightSettings,
+  PreflightStep,
+} from '../preflight/run.js';
 import type { ConnectWiseApi, PsaConnection } from '../psa-client/types.js';
 import type { ConsoleStore, IntegrationRow } from '../store/console-store.js';
 import { parse } from './accounts.js';
