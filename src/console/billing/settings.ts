@@ -53,5 +53,5 @@ export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
 
 /** A per-customer override: the agreement (a PSA id picked from the PSA's list), or null for "by type". */
 export const billingOverrideSchema = z
-  .object({ agreementId: z.number().int().positive().max(2_147_483_647).nullable() })
+  .object({ agreementId: z.number().int().min(1).max(2_147_483_647).nullable() })
   .strict();

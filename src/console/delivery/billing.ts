@@ -18,7 +18,7 @@ import {
   seatCount,
 } from '../billing/index.js';
 import type { OutboxItemInput } from '../engine/types.js';
-import type { ConnectWiseApi } from '../psa-client/types.js';
+import { type ConnectWiseApi, ConnectWiseError } from '../psa-client/types.js';
 import { parse } from '../service/accounts.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleStore } from '../store/console-store.js';
@@ -50,7 +50,7 @@ export interface BillingPreviewRow {
   reason: string;
   monthlyChange: number;
   action: 'create' | 'patch' | 'none' | 'report';
-  situation: Situation | 'unmapped';
+  situation: Situation | 'unmapped' | 'psa-refused';
   agreementId: number | null;
   seats: SeatCount;
 }
@@ -60,6 +60,8 @@ export interface BillingPreview {
   /** The catalogue's price of the product (new lines), or null when the PSA's catalogue lacks it. */
   productPrice: number | null;
   productFound: boolean;
+  /** Why the catalogue could not be read, when it could not. */
+  catalogProblem: string | null;
   rows: BillingPreviewRow[];
   totals: { writes: number; difference: number; monthlyChange: number; problems: number };
 }
@@ -178,7 +180,10 @@ export class BillingService {
   }
 
   private async customerOf(providerId: number, customerId: number): Promise<Customer> {
-    return (await this.customers(providerId, [customerId]))[0]!;
+    const found = (await this.customers(providerId)).find((c) => c.id === customerId);
+    // The same answer for another provider's customer as for one that does not exist.
+    if (!found) throw new ConsoleError('not-found', 'customer not found');
+    return found;
   }
 
   /** Distinct roaming computers and AD users per customer seen since now − days (networks excluded). */
@@ -265,8 +270,8 @@ export class BillingService {
   /** The mapped company's agreements in the PSA, for the override picker. */
   async agreementsOf(providerId: number, customerId: number) {
     const customer = await this.customerOf(providerId, customerId);
-    if (customer.mappingState !== 'mapped' || customer.psaCompanyId === null)
-      throw new ConsoleError('conflict', REASON_UNMAPPED);
+    // An unmapped customer has no company, so no agreement to pick from.
+    if (customer.mappingState !== 'mapped' || customer.psaCompanyId === null) return [];
     const api = await this.clientFor(providerId);
     const rows = await api.listAll<CwAgreement>(AGREEMENTS, {
       conditions: `company/id=${customer.psaCompanyId}`,
@@ -314,7 +319,16 @@ export class BillingService {
     const seats = await this.seatsOf(providerId, settings, customers);
     const states = await this.states(providerId);
     const api = await this.clientFor(providerId);
-    const product = await catalogItem(api, settings.productIdentifier);
+    // A PSA that refuses a read (a role without the billing rows) is shown per customer, not as a failure.
+    const refused = (e: unknown) => {
+      if (e instanceof ConnectWiseError && e.kind === 'http') return e.message;
+      throw e;
+    };
+    let catalogProblem: string | undefined;
+    const product = await catalogItem(api, settings.productIdentifier).catch((e: unknown) => {
+      catalogProblem = refused(e);
+      return undefined;
+    });
     const productPrice = typeof product?.price === 'number' ? product.price : 0;
     const now = this.clock.now();
     const rows: BillingPreviewRow[] = [];
@@ -337,7 +351,25 @@ export class BillingService {
         continue;
       }
       const state = states.get(c.id);
-      const observation = await observe(api, targetOf(settings, c.psaCompanyId, state), now);
+      let observation: Awaited<ReturnType<typeof observe>>;
+      try {
+        observation = await observe(api, targetOf(settings, c.psaCompanyId, state), now);
+      } catch (e) {
+        rows.push({
+          customerId: c.id,
+          name: c.name,
+          psaQuantity: null,
+          quantity: s.quantity,
+          difference: 0,
+          reason: `The PSA refused a billing read (see the preflight's billing rows): ${refused(e)}`,
+          monthlyChange: 0,
+          action: 'report',
+          situation: 'psa-refused',
+          agreementId: null,
+          seats: s,
+        });
+        continue;
+      }
       const decision = decide({
         agreementType: settings.agreementType,
         productIdentifier: settings.productIdentifier,
@@ -366,6 +398,7 @@ export class BillingService {
       settings,
       productPrice: product ? productPrice : null,
       productFound: product !== undefined,
+      catalogProblem: catalogProblem ?? null,
       rows,
       totals: {
         writes: writes.length,

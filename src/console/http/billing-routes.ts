@@ -64,25 +64,20 @@ export const BILLING_ROUTES: readonly ConsoleRoute[] = [
   },
   {
     method: 'GET',
-    path: '/api/v1/billing/customers/:customerId/agreements',
+    path: '/api/v1/customers/:id/billing-agreements',
     summary: 'The mapped company’s agreements in the PSA (for the override picker)',
     access: 'user',
-    handler: (c) => delivery(c.services).billing.agreementsOf(provider(c), id(c, 'customerId')),
+    handler: (c) => delivery(c.services).billing.agreementsOf(provider(c), id(c)),
   },
   {
     method: 'PUT',
-    path: '/api/v1/billing/customers/:customerId/agreement',
+    path: '/api/v1/customers/:id/billing-agreement',
     summary: 'Pick the agreement that receives this customer’s line (null: by agreement type)',
     access: 'admin',
     body: billingOverrideSchema,
     handler: (c) => {
       const body = parse(billingOverrideSchema, c.body, 'billing override');
-      return delivery(c.services).billing.setOverride(
-        provider(c),
-        id(c, 'customerId'),
-        body.agreementId,
-        actor(c),
-      );
+      return delivery(c.services).billing.setOverride(provider(c), id(c), body.agreementId, actor(c));
     },
   },
 ];
