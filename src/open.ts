@@ -73,7 +73,7 @@ export async function openParasol(config: Config, options: OpenOptions = {}) {
         // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
         budget: { requestsPerMinute: 900 },
       }),
-    preflight: (api, settings) => runPreflight(api, settings, clock),
+    preflight: (api, settings, options) => runPreflight(api, settings, clock, options),
   });
   return { storage, logger, metrics, psa, console: consoleServices, keyring: getKeyring };
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
 import type { Keyring } from '../platform/keyring.js';
+import { registerBillingCommands } from './billing-commands.js';
 import { customerId, out, providerId, withConsole } from './console-support.js';
 import { registerDeliveryCommands } from './delivery-commands.js';
 import type { CliIo } from './io.js';
@@ -23,6 +24,7 @@ function num(raw: string, what: string): number {
 export function registerConsoleCommands(program: Command, io: CliIo): void {
   const con = program.command('console').description('administer the security console');
   registerDeliveryCommands(con, io);
+  registerBillingCommands(con, io);
 
   const provider = con.command('provider').description('provider accounts (MSP or MSSP)');
   provider

@@ -29,7 +29,12 @@ function positive(raw: string, what: string): number {
 }
 
 /** Delivers what is due from this process until nothing is pending (or the deadline passes). */
-async function deliverNow(d: Delivery, provider: number, io: CliIo, deadlineMs = 120_000): Promise<void> {
+export async function deliverNow(
+  d: Delivery,
+  provider: number,
+  io: CliIo,
+  deadlineMs = 120_000,
+): Promise<void> {
   const worker = d.workers[0];
   if (!worker)
     throw new ConsoleError('invalid', 'no delivery worker in this process (CONSOLE_DELIVERY_WORKERS=0)');

@@ -453,6 +453,31 @@ export interface ConConfigSyncTable {
   updated_at: string;
 }
 
+export interface ConBillingSettingsTable {
+  provider_id: number;
+  mode: 'off' | 'preview' | 'on';
+  product_identifier: string;
+  agreement_type: string;
+  seat_basis: 'configured' | 'identities' | 'larger';
+  identity_days: number;
+  updated_at: string;
+}
+
+export interface ConBillingCustomerTable {
+  provider_id: number;
+  customer_id: number;
+  agreement_override_id: number | null;
+  psa_company_id: number | null;
+  psa_agreement_id: number | null;
+  psa_addition_id: number | null;
+  psa_quantity: number | null;
+  quantity: number | null;
+  last_run_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  updated_at: string;
+}
+
 export interface ConScheduleTable {
   name: string;
   next_run_at: string;
@@ -491,6 +516,8 @@ export interface Database {
   con_config_type_state: ConConfigTypeStateTable;
   con_config_sync: ConConfigSyncTable;
   con_schedule: ConScheduleTable;
+  con_billing_settings: ConBillingSettingsTable;
+  con_billing_customer: ConBillingCustomerTable;
   cw_record: CwRecordTable;
   cw_sequence: CwSequenceTable;
   psa_role: PsaRoleTable;

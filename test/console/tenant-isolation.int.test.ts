@@ -15,7 +15,7 @@ import { ingestion } from '../../src/console/ingest/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
 import { cwDate } from '../../src/platform/clock.js';
 import { hashPassword } from '../../src/platform/passwords.js';
-import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
+import { ARTICLE_ROLE, FN } from '../../src/psa/catalog/index.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 import { type CallOptions, type ConsoleSession, call, openSession, signIn } from './support.js';
@@ -109,6 +109,18 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         body: { settings: { threshold: 5 }, from: '2026-01-01', to: '2026-01-31' },
       },
       'POST /api/v1/activity/retry': { body: {} },
+      'PUT /api/v1/billing/settings': {
+        body: {
+          mode: 'on',
+          productIdentifier: 'DNS-SECURITY-SEAT',
+          agreementType: 'Managed Services',
+          seatBasis: 'larger',
+          identityDays: 30,
+        },
+      },
+      'POST /api/v1/billing/preview': { body: {} },
+      'POST /api/v1/billing/run': { body: {} },
+      'PUT /api/v1/customers/:id/billing-agreement': { body: { agreementId: null } },
     };
     const sample = samples[key(r)];
     if (sample) return sample;
@@ -256,7 +268,16 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         t.actor,
       );
     };
-    aKey = await psa.apiMemberWithKey('umb-alpha', ARTICLE_ROLE);
+    // A's role also has billing's rows (docs/billing.md), so its billing routes reach the PSA.
+    aKey = await psa.apiMemberWithKey('umb-alpha', {
+      ...ARTICLE_ROLE,
+      name: 'Umbrella and billing',
+      levels: {
+        ...ARTICLE_ROLE.levels,
+        [FN.agreements]: { inquire: 'All', edit: 'All', add: 'All' },
+        [FN.productCatalog]: { inquire: 'All' },
+      },
+    });
     bKey = await psa.apiMemberWithKey('umb-bravo', ARTICLE_ROLE);
     await setUp(
       A,

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import i18next, { type i18n } from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QUESTIONS } from '../../src/console/config-sync/questions.js';
-import { REQUIREMENTS } from '../../src/console/preflight/requirements.js';
+import { BILLING_REQUIREMENTS, REQUIREMENTS } from '../../src/console/preflight/requirements.js';
 import { FIX, STEP_LABELS } from '../../src/console/preflight/run.js';
 import { CONFIG_QUESTIONS } from '../console/src/config-questions.js';
 import {
@@ -121,8 +121,9 @@ describe('console UI catalogue', () => {
     for (const key of FIX_KEYS) expect(t(`preflight.fixes.${key}`)).toBe(FIX[key]);
     for (const [id, label] of Object.entries(STEP_LABELS))
       expect(stepLabel(t, { id, label, status: 'pass' })).toBe(label);
-    expect(Object.keys(PREFLIGHT_ROWS).sort()).toEqual(REQUIREMENTS.map((r) => r.id).sort());
-    for (const r of REQUIREMENTS) {
+    const rows = [...REQUIREMENTS, ...BILLING_REQUIREMENTS];
+    expect(Object.keys(PREFLIGHT_ROWS).sort()).toEqual(rows.map((r) => r.id).sort());
+    for (const r of rows) {
       expect(rowLabel(t, r.id)).toBe(r.label);
       expect(rowFix(t, r.id)).toBe(r.fix);
     }

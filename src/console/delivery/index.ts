@@ -13,6 +13,8 @@ import type { CommitHooks } from '../ingest/store.js';
 import { ConsoleError } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 import { ActivityService } from './activity.js';
+import { BillingService } from './billing.js';
+import { billingEffects } from './billing-effects.js';
 import { ConfigSyncService } from './config-sync.js';
 import { configSyncEffects } from './config-sync-effects.js';
 import { readTypeState } from './config-sync-state.js';
@@ -23,7 +25,10 @@ import { TicketRuleService } from './ticket-rules.js';
 import { TicketSimulator } from './ticket-simulator.js';
 import { TicketStatusService } from './ticket-status.js';
 
-export const DELIVERY_EFFECTS: Effects = { ...ticketEffects, ...configSyncEffects };
+export const DELIVERY_EFFECTS: Effects = { ...ticketEffects, ...configSyncEffects, ...billingEffects };
+
+/** When the daily billing reconciliation runs (UTC): after the day's configuration sync. */
+export const BILLING_AT = '03:00';
 
 export interface Delivery {
   outbox: Outbox;
@@ -31,6 +36,7 @@ export interface Delivery {
   rules: TicketRuleService;
   decider: TicketDecider;
   configSync: ConfigSyncService;
+  billing: BillingService;
   ticketStatus: TicketStatusService;
   simulator: TicketSimulator;
   activity: ActivityService;
@@ -104,6 +110,7 @@ export function delivery(services: ConsoleServices): Delivery {
   const configSync = new ConfigSyncService({ db, dialect, clock, outbox });
   const clientFor = (providerId: number) => services.integration.client(providerId);
   const ticketStatus = new TicketStatusService({ db, clock, clientFor });
+  const billing = new BillingService(db, services.store, clock, outbox, clientFor);
   const workers = Array.from(
     { length: config.console.deliveryWorkers },
     () =>
@@ -150,6 +157,7 @@ export function delivery(services: ConsoleServices): Delivery {
     rules,
     decider,
     configSync,
+    billing,
     ticketStatus,
     simulator: new TicketSimulator(db, clock, rules),
     activity: new ActivityService(db),
@@ -249,6 +257,18 @@ export function delivery(services: ConsoleServices): Delivery {
             await configSync.syncProvider(p);
             wake();
           }),
+      });
+      scheduler.register({
+        name: 'billing',
+        next: dailyAt(BILLING_AT),
+        run: async () => {
+          const on = new Set(await billing.providersOn());
+          await eachProvider('daily billing reconciliation', async (p) => {
+            if (!on.has(p)) return;
+            await billing.run(p);
+            wake();
+          });
+        },
       });
       scheduler.register({
         name: 'ticket-status',

@@ -22,6 +22,7 @@ import { ingestCallerOf, remoteSources } from '../sources-remote/index.js';
 import { ingestTokenCreateSchema } from '../sources-remote/ingest-tokens.js';
 import { ingestNdjson, NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
 import { umbrellaSettingsSchema } from '../sources-remote/umbrella-settings.js';
+import { BILLING_ROUTES } from './billing-routes.js';
 import { DELIVERY_ROUTES } from './delivery-routes.js';
 import { actor, type ConsoleRoute, header, id, provider, queryNumber, SESSION_COOKIE } from './route-kit.js';
 
@@ -400,4 +401,5 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
       c.services.store.listAudit(provider(c), Math.min(queryNumber(c, 'limit') ?? 200, 1000)),
   },
   ...DELIVERY_ROUTES,
+  ...BILLING_ROUTES,
 ];

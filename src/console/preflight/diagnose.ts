@@ -4,11 +4,11 @@
 import {
   type ActionName,
   type AllowRequirement,
+  REQUIREMENTS as ARTICLE_REQUIREMENTS,
   type LevelRequirement,
   PROBES,
   type Probe,
   probeRequest,
-  REQUIREMENTS,
   type Requirement,
   type RequirementId,
 } from './requirements.js';
@@ -29,6 +29,8 @@ export interface DiagnoseInput {
   customizeItems: readonly unknown[] | null;
   /** One outcome per probe that was sent. */
   probes: readonly ProbeOutcome[];
+  /** The rows judged; defaults to REQUIREMENTS (the billing group passes BILLING_REQUIREMENTS). */
+  requirements?: readonly Requirement[];
   /** Defaults to PROBES; tests may pass their own. */
   probeDefs?: readonly Probe[];
 }
@@ -160,6 +162,7 @@ function refusal(p: Probe, o: ProbeOutcome | undefined): string {
 
 export function diagnose(input: DiagnoseInput): Diagnosis {
   const defs = input.probeDefs ?? PROBES;
+  const REQUIREMENTS = input.requirements ?? ARTICLE_REQUIREMENTS;
   const outcomes = new Map(input.probes.map((o) => [o.probe, o]));
   const summaries = new Map(REQUIREMENTS.map((r) => [r.id, summaryOf(input, r)]));
 

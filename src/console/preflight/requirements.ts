@@ -2,8 +2,14 @@
 // per level or allow-list entry an MSP admin sets on System → Security Roles, and the harmless
 // requests that show whether the PSA actually grants each of them. Pure data, no I/O.
 
-export type ModuleName = 'Companies' | 'Service Desk' | 'System';
-export type FunctionName = 'Company Maintenance' | 'Configurations' | 'Service Tickets' | 'Table Setup';
+export type ModuleName = 'Companies' | 'Service Desk' | 'System' | 'Finance' | 'Procurement';
+export type FunctionName =
+  | 'Company Maintenance'
+  | 'Configurations'
+  | 'Service Tickets'
+  | 'Table Setup'
+  | 'Agreements'
+  | 'Product Catalog';
 export type ActionName = 'Add' | 'Edit' | 'Inquire';
 export type TableName = 'Company / Configuration' | 'Service / Priority' | 'Service / Service Board';
 
@@ -20,7 +26,15 @@ export type RequirementId =
   | 'tableSetup.inquire'
   | 'tableSetup.allow.configuration'
   | 'tableSetup.allow.priority'
-  | 'tableSetup.allow.serviceBoard';
+  | 'tableSetup.allow.serviceBoard'
+  | BillingRequirementId;
+
+/** The billing group's rows (issue 17): checked only while billing reconciliation is on. */
+export type BillingRequirementId =
+  | 'agreements.inquire'
+  | 'agreements.add'
+  | 'agreements.edit'
+  | 'productCatalog.inquire';
 
 interface RequirementBase {
   id: RequirementId;
@@ -88,7 +102,21 @@ export const REQUIREMENTS: readonly Requirement[] = Object.freeze([
   allow('tableSetup.allow.serviceBoard', 'Service / Service Board'),
 ]);
 
-const byId: ReadonlyMap<string, Requirement> = new Map(REQUIREMENTS.map((r) => [r.id, r]));
+/**
+ * Billing reconciliation's rows (issue 17), beyond the article's: reading agreements and their
+ * additions, adding the seat line (the PSA checks Add on a new addition) and changing its quantity,
+ * and reading the product catalogue. Checked as their own group, only while billing is on.
+ */
+export const BILLING_REQUIREMENTS: readonly Requirement[] = Object.freeze([
+  level('agreements.inquire', 'Finance', 'Agreements', 'Inquire'),
+  level('agreements.add', 'Finance', 'Agreements', 'Add'),
+  level('agreements.edit', 'Finance', 'Agreements', 'Edit'),
+  level('productCatalog.inquire', 'Procurement', 'Product Catalog', 'Inquire'),
+]);
+
+const byId: ReadonlyMap<string, Requirement> = new Map(
+  [...REQUIREMENTS, ...BILLING_REQUIREMENTS].map((r) => [r.id, r]),
+);
 
 export function requirement(id: RequirementId): Requirement {
   const r = byId.get(id);
@@ -187,6 +215,14 @@ export const PROBES: readonly Probe[] = Object.freeze([
     ['tableSetup.edit', 'tableSetup.allow.configuration'],
     'configuration type',
   ),
+]);
+
+/** The billing group's probes: as harmless as the article's. */
+export const BILLING_PROBES: readonly Probe[] = Object.freeze([
+  read('read.agreements', '/finance/agreements', ['agreements.inquire'], 'agreement'),
+  read('read.catalog', '/procurement/catalog', ['productCatalog.inquire'], 'catalog item'),
+  create('add.agreement', '/finance/agreements', ['agreements.add'], 'agreement'),
+  edit('edit.agreement', '/finance/agreements/0', ['agreements.edit'], 'agreement'),
 ]);
 
 /** "GET /service/priorities", as shown to the admin. */

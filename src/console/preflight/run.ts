@@ -6,7 +6,14 @@ import { type Clock, systemClock } from '../../platform/clock.js';
 import { type ConnectWiseApi, ConnectWiseError } from '../psa-client/types.js';
 import { answeredWithoutTls, apiOrigin } from '../psa-client/wire.js';
 import { diagnose, type ProbeOutcome, probeOutcome } from './diagnose.js';
-import { PROBES, type Probe, REQUIREMENTS } from './requirements.js';
+import {
+  BILLING_PROBES,
+  BILLING_REQUIREMENTS,
+  PROBES,
+  type Probe,
+  REQUIREMENTS,
+  type Requirement,
+} from './requirements.js';
 
 export interface PreflightSettings {
   site: string;
@@ -23,6 +30,13 @@ export interface PreflightStep {
   status: 'pass' | 'fail' | 'skipped';
   fix?: string;
   detail?: string;
+  /** 'billing' for the rows billing reconciliation needs beyond the article's (checked while it is on). */
+  group?: 'billing';
+}
+
+export interface PreflightOptions {
+  /** Billing reconciliation is on: also check its rows (BILLING_REQUIREMENTS) as their own group. */
+  billing?: boolean;
 }
 
 export interface PreflightResult {
@@ -196,14 +210,27 @@ export async function runPreflight(
   api: ConnectWiseApi,
   settings: PreflightSettings,
   clock: Clock = systemClock,
+  options: PreflightOptions = {},
 ): Promise<PreflightResult> {
   const steps: PreflightStep[] = [];
-  const rowSteps = (status: 'skipped', detail: string): PreflightStep[] =>
-    REQUIREMENTS.map((r) => ({ id: r.id, label: r.label, status, detail }));
+  const billing = options.billing === true;
+  const rowSteps = (status: 'skipped', detail: string): PreflightStep[] => [
+    ...REQUIREMENTS.map((r) => ({ id: r.id, label: r.label, status, detail })),
+    ...(billing
+      ? BILLING_REQUIREMENTS.map((r) => ({
+          id: r.id,
+          label: r.label,
+          status,
+          detail,
+          group: 'billing' as const,
+        }))
+      : []),
+  ];
   const finish = (): PreflightResult => {
     const scrub = scrubber(settings);
     const clean = steps.map((s) => {
       const out: PreflightStep = { id: s.id, label: s.label, status: s.status };
+      if (s.group !== undefined) out.group = s.group;
       if (s.fix !== undefined) out.fix = scrub(s.fix);
       if (s.detail !== undefined) out.detail = scrub(s.detail);
       return out;
@@ -275,27 +302,35 @@ export async function runPreflight(
     }
   }
 
+  const probes = billing ? [...PROBES, ...BILLING_PROBES] : PROBES;
   const [mySecurity, customizeItems, ...answers] = await Promise.all([
     summary(api, '/system/mySecurity'),
     summary(api, '/system/mySecurity/customizeItems'),
-    ...PROBES.map((p) => answerOf(api, p)),
+    ...probes.map((p) => answerOf(api, p)),
   ]);
-  const outcomes: ProbeOutcome[] = PROBES.map((p, i) => probeOutcome(p, answers[i]!));
-  const diagnosis = diagnose({
-    mySecurity: mySecurity ?? null,
-    customizeItems: customizeItems ?? null,
-    probes: outcomes,
-  });
-  for (const v of diagnosis.rows) {
-    const r = REQUIREMENTS.find((x) => x.id === v.id)!;
-    const step: PreflightStep = {
-      id: r.id,
-      label: r.label,
-      status: v.status === 'unchecked' ? 'skipped' : v.status,
-    };
-    if (v.fix !== undefined) step.fix = v.fix;
-    if (v.detail !== undefined) step.detail = v.detail;
-    steps.push(step);
-  }
+  const outcomes: ProbeOutcome[] = probes.map((p, i) => probeOutcome(p, answers[i]!));
+  const group = (requirements: readonly Requirement[], probeDefs: readonly Probe[], tag?: 'billing') => {
+    const diagnosis = diagnose({
+      mySecurity: mySecurity ?? null,
+      customizeItems: customizeItems ?? null,
+      probes: outcomes.filter((o) => probeDefs.some((p) => p.id === o.probe)),
+      probeDefs,
+      requirements,
+    });
+    for (const v of diagnosis.rows) {
+      const r = requirements.find((x) => x.id === v.id)!;
+      const step: PreflightStep = {
+        id: r.id,
+        label: r.label,
+        status: v.status === 'unchecked' ? 'skipped' : v.status,
+      };
+      if (v.fix !== undefined) step.fix = v.fix;
+      if (v.detail !== undefined) step.detail = v.detail;
+      if (tag !== undefined) step.group = tag;
+      steps.push(step);
+    }
+  };
+  group(REQUIREMENTS, PROBES);
+  if (billing) group(BILLING_REQUIREMENTS, BILLING_PROBES, 'billing');
   return finish();
 }

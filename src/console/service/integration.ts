@@ -5,7 +5,12 @@ import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import type { Keyring } from '../../platform/keyring.js';
 import { type IntegrationInput, integrationSchema } from '../model/validation.js';
-import type { PreflightResult, PreflightSettings, PreflightStep } from '../preflight/run.js';
+import type {
+  PreflightOptions,
+  PreflightResult,
+  PreflightSettings,
+  PreflightStep,
+} from '../preflight/run.js';
 import type { ConnectWiseApi, PsaConnection } from '../psa-client/types.js';
 import type { ConsoleStore, IntegrationRow } from '../store/console-store.js';
 import { parse } from './accounts.js';
@@ -13,7 +18,11 @@ import { ConsoleError, notFound } from './errors.js';
 
 export type { PreflightResult, PreflightStep };
 
-export type PreflightRunner = (api: ConnectWiseApi, settings: PreflightSettings) => Promise<PreflightResult>;
+export type PreflightRunner = (
+  api: ConnectWiseApi,
+  settings: PreflightSettings,
+  options?: PreflightOptions,
+) => Promise<PreflightResult>;
 
 export type ClientFactory = (connection: PsaConnection) => ConnectWiseApi & { close?(): Promise<void> };
 
@@ -185,7 +194,13 @@ export class IntegrationService {
     }
     let result: PreflightResult;
     try {
-      result = await this.preflight(api, conn);
+      // Billing reconciliation on: its rows are checked too, as their own group (docs/billing.md).
+      const billing = await this.store.db
+        .selectFrom('con_billing_settings')
+        .select('mode')
+        .where('provider_id', '=', providerId)
+        .executeTakeFirst();
+      result = await this.preflight(api, conn, { billing: billing?.mode === 'on' });
     } finally {
       await api.close?.();
     }

@@ -10,6 +10,7 @@ import m0006 from './0006_psa_sessions.js';
 import m0008 from './0008_sign_in_locks.js';
 import m0009 from './0009_ingest_content.js';
 import m0010 from './0010_blocked_windows.js';
+import m0013 from './0013_billing.js';
 
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0001_psa_core': m0001,
@@ -21,4 +22,5 @@ export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0008_sign_in_locks': m0008,
   '0009_ingest_content': m0009,
   '0010_blocked_windows': m0010,
+  '0013_billing': m0013,
 };

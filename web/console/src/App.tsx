@@ -6,6 +6,7 @@ import { api, configureApi } from './api.js';
 import { Layout } from './components/Layout.js';
 import { ERRORS, ErrorMessage, Loading } from './components/ui.js';
 import { Activity } from './pages/Activity.js';
+import { Billing } from './pages/Billing.js';
 import { ConfigSync } from './pages/ConfigSync.js';
 import { CustomerDashboard } from './pages/CustomerDashboard.js';
 import { CustomerPage } from './pages/CustomerPage.js';
@@ -50,6 +51,7 @@ function Screen() {
   if (area === 'settings') return <PsaIntegration />;
   if (area === 'ticketing') return <Ticketing selected={a === 'rules' ? b : undefined} />;
   if (area === 'config-sync') return <ConfigSync />;
+  if (area === 'billing') return <Billing />;
   if (area === 'activity') return <Activity tab={a ?? 'customers'} />;
   return <p role="alert">{t('app.noSuchPage')}</p>;
 }

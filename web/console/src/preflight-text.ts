@@ -66,6 +66,16 @@ export const PREFLIGHT_ROWS: Readonly<Record<string, LevelRow | AllowRow>> = {
   'tableSetup.allow.configuration': { kind: 'allow', table: 'Company/Configuration' },
   'tableSetup.allow.priority': { kind: 'allow', table: 'Service/Priority' },
   'tableSetup.allow.serviceBoard': { kind: 'allow', table: 'Service/ServiceBoard' },
+  // The billing group (docs/billing.md), checked while billing reconciliation is on.
+  'agreements.inquire': { kind: 'level', module: 'Finance', fn: 'Finance/Agreements', action: 'inquire' },
+  'agreements.add': { kind: 'level', module: 'Finance', fn: 'Finance/Agreements', action: 'add' },
+  'agreements.edit': { kind: 'level', module: 'Finance', fn: 'Finance/Agreements', action: 'edit' },
+  'productCatalog.inquire': {
+    kind: 'level',
+    module: 'Procurement',
+    fn: 'Procurement/ProductCatalog',
+    action: 'inquire',
+  },
 };
 
 /** Connection and key problems the server names (FIX in src/console/preflight/run.ts). */

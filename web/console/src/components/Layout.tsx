@@ -14,6 +14,7 @@ const NAV = [
   { area: 'settings', key: 'nav.settings' },
   { area: 'ticketing', key: 'nav.ticketing' },
   { area: 'config-sync', key: 'nav.configSync' },
+  { area: 'billing', key: 'billing.nav' },
   { area: 'activity', key: 'nav.activity' },
 ] as const;
 
