@@ -6,7 +6,7 @@
 // ingested (ordinary traffic, plus one laptop that keeps calling command-and-control domains), and a
 // configuration sync runs — so configurations and a ticket appear in the PSA within seconds.
 // Idempotent: what exists is kept; each day's logs are written once, and a file is counted once.
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { delivery } from './console/delivery/index.js';
 import { prng, umbrellaKey, writeLines } from './console/ingest/generate.js';
@@ -15,8 +15,7 @@ import type { ConsoleServices } from './console/service/services.js';
 import { formatUmbrellaCsvLine, type UmbrellaCsvRow } from './console/sources/umbrella-csv.js';
 import { remoteSources } from './console/sources-remote/index.js';
 import type { Running } from './main.js';
-import { ARTICLE_ROLE } from './psa/catalog/index.js';
-import { DEMO_ADMIN_PASSWORD, seedPsa } from './psa/service/seed.js';
+import { DEMO_ADMIN_PASSWORD, DEMO_ROLE_NAME, seedPsa } from './psa/service/seed.js';
 import type { PsaServices } from './psa/service/services.js';
 
 export const DEMO_PROVIDER = 'Parasol Demo MSP';
@@ -185,7 +184,7 @@ async function writeDemoLogs(root: string, nowMs: number): Promise<number> {
 
 async function ensurePsa(psa: PsaServices): Promise<{ memberId: number }> {
   await seedPsa(psa, { demo: true, adminPassword: DEMO_ADMIN_PASSWORD });
-  const role = await psa.admin.getRole(ARTICLE_ROLE.name);
+  const role = await psa.admin.getRole(DEMO_ROLE_NAME);
   const existing = await psa.security.findMember(DEMO_API_MEMBER);
   if (existing) return { memberId: existing.id };
   const member = await psa.admin.createMember(
@@ -209,14 +208,32 @@ async function ensureProvider(s: ConsoleServices): Promise<number> {
   return providerId;
 }
 
-/** PSA Integration Details: a new key only when none is stored; the site follows the PSA's address. */
+/**
+ * PSA Integration Details: a new key only when none is stored; the site follows the PSA's address and
+ * the trusted CA is the built-in PSA's certificate, named explicitly as an admin would paste it (the
+ * console trusts no private certificate by itself).
+ */
 async function ensureIntegration(running: Running, providerId: number, memberId: number): Promise<boolean> {
   const s = running.console.services;
   const psa = running.psa.services;
   const site = new URL(running.psa.url).host;
   const current = await s.integration.get(providerId);
-  const settings = { enabled: true, site, companyId: psa.config.psa.companyId, clientId: DEMO_CLIENT_ID };
-  if (current.hasKeys && current.enabled && current.site === site && current.preflight?.ok)
+  const trustedCa = running.psa.certFile ? readFileSync(running.psa.certFile, 'utf8') : null;
+  const storedCa = (await s.store.getIntegration(providerId))?.trustedCa ?? null;
+  const settings = {
+    enabled: true,
+    site,
+    companyId: psa.config.psa.companyId,
+    clientId: DEMO_CLIENT_ID,
+    trustedCa,
+  };
+  if (
+    current.hasKeys &&
+    current.enabled &&
+    current.site === site &&
+    storedCa === trustedCa &&
+    current.preflight?.ok
+  )
     return (await s.integration.runPreflight(providerId, ACTOR)).ok;
   const keys = current.hasKeys
     ? {}
@@ -298,7 +315,7 @@ export function demoLines(running: Running, r: DemoResult): string[] {
     `  PSA admin UI:      ${running.psa.url}/   sign in as admin / ${DEMO_ADMIN_PASSWORD}`,
     `  Console:           ${running.console.url}/   sign in as ${DEMO_CONSOLE_EMAIL} / ${DEMO_CONSOLE_PASSWORD}`,
     `  Provider:          ${DEMO_PROVIDER} (customers ${DEMO_CUSTOMERS.map((c) => c.name).join(', ')})`,
-    `  PSA integration:   API member ${DEMO_API_MEMBER} with the '${ARTICLE_ROLE.name}' role; preflight ${r.preflightOk ? 'passed' : 'FAILED (see the console)'}`,
+    `  PSA integration:   API member ${DEMO_API_MEMBER} with the '${DEMO_ROLE_NAME}' role; preflight ${r.preflightOk ? 'passed' : 'FAILED (see the console)'}`,
     `  DNS logs replayed: ${r.filesIngested} new file(s), ${r.rows.toLocaleString('en-US')} rows (${DEMO_INFECTED_HOST} at ${DEMO_CUSTOMERS[0].name} keeps calling command-and-control domains)`,
     `  In the PSA:        ${running.psa.url}/#/service-board (board ${DEMO_BOARD}) and ${running.psa.url}/#/companies/configurations`,
   ];

@@ -2,26 +2,24 @@
 // (the PSA and the console, which reaches any PSA only through its ConnectWise client) → servers
 // and background work, by role (X-2): 'api' serves HTTP only, 'worker' runs the background work
 // only (delivery, schedules, callbacks, ingestion pollers), 'all' both.
-import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { type Background, type BackgroundOptions, startBackground } from './background.js';
 import { delivery } from './console/delivery/index.js';
 import { engineMetrics } from './console/engine/metrics.js';
 import { buildConsoleApp } from './console/http/server.js';
-import { runPreflight } from './console/preflight/run.js';
-import { ConnectWiseClient } from './console/psa-client/client.js';
-import type { PsaConnection } from './console/psa-client/types.js';
-import { type ConsoleServices, createConsoleServices } from './console/service/services.js';
-import { type Clock, systemClock } from './platform/clock.js';
+import type { ConsoleServices } from './console/service/services.js';
+import { openParasol } from './open.js';
+import type { Clock } from './platform/clock.js';
 import type { Config } from './platform/config.js';
-import { openStorage, type Storage } from './platform/db.js';
-import { type Keyring, loadKeyring } from './platform/keyring.js';
-import { createLogger, type Logger } from './platform/logger.js';
-import { createMetrics, type Metrics, registerClusterGauges } from './platform/metrics.js';
+import type { Storage } from './platform/db.js';
+import type { Logger } from './platform/logger.js';
+import { type Metrics, registerClusterGauges } from './platform/metrics.js';
 import { startOperationsServer } from './platform/operations.js';
 import { loadOrCreateTls, type TlsMaterial } from './platform/tls.js';
 import { buildPsaApp } from './psa/http/server.js';
-import { createPsaServices, type PsaServices } from './psa/service/services.js';
+import { configuredOrigin, type PsaServices } from './psa/service/services.js';
+
+export { type OpenOptions, openParasol, openPsa } from './open.js';
 
 export type Role = 'api' | 'worker' | 'all';
 export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
@@ -34,94 +32,8 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export interface OpenOptions {
-  clock?: Clock;
-  logger?: Logger;
-  tls?: boolean;
-}
-
-/** Opens storage and builds both products' services without serving HTTP (CLI commands use this). */
-export async function openParasol(config: Config, options: OpenOptions = {}) {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const clock = options.clock ?? systemClock;
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const metrics = createMetrics();
-  const tls = options.tls ?? !config.psa.allowHttp;
-  const psa = createPsaServices({ config, clock, logger, storage, tls, metrics });
-  // `parasol keys rotate|remove` rewrite the key file (atomically) from another process while the
-  // server runs: a changed file is read again, so values re-sealed under a new key still decrypt.
-  let keyring: Keyring | undefined;
-  let keyringStamp: string | undefined;
-  const stampOf = (file: string): string | undefined => {
-    try {
-      const st = statSync(file);
-      return `${st.ino}:${st.mtimeMs}:${st.size}`;
-    } catch {
-      return undefined;
-    }
-  };
-  const getKeyring = () => {
-    if (keyring?.file) {
-      const stamp = stampOf(keyring.file);
-      if (stamp !== undefined && stamp !== keyringStamp) keyring = undefined;
-    }
-    if (!keyring) {
-      keyring = loadKeyring({ dataDir: config.dataDir, envValue: config.masterKeys });
-      keyringStamp = keyring.file ? stampOf(keyring.file) : undefined;
-    }
-    return keyring;
-  };
-  // The console trusts the certificate of the PSA built into this deployment, as an admin would
-  // paste it; a customer's ConnectWise needs a publicly trusted certificate or its CA in the settings.
-  const ownCa = () =>
-    tls
-      ? loadOrCreateTls({
-          dataDir: config.dataDir,
-          certFile: config.psa.tlsCertFile,
-          keyFile: config.psa.tlsKeyFile,
-        }).cert
-      : undefined;
-  const consoleServices = createConsoleServices({
-    config,
-    clock,
-    logger,
-    storage,
-    keyring: getKeyring,
-    metrics,
-    tls,
-    clientFactory: (connection: PsaConnection) => {
-      const extra = ownCa();
-      const ca = [connection.ca, extra].filter(Boolean).join('\n') || undefined;
-      return new ConnectWiseClient(
-        { ...connection, ...(ca ? { ca } : {}) },
-        {
-          onRequest: (info) => {
-            metrics.psaCalls.inc({
-              method: info.method,
-              status: String(info.status ?? info.error ?? 'none'),
-            });
-            logger.debug({ psaCall: info }, 'PSA call');
-          },
-          // ConnectWise throttles integrations that send more than about 1,000 requests a minute.
-          budget: { requestsPerMinute: 900 },
-        },
-      );
-    },
-    preflight: (api, settings) => runPreflight(api, settings, clock),
-  });
-  return { storage, logger, metrics, psa, console: consoleServices, keyring: getKeyring };
-}
-
-/** Kept for CLI commands that only need the PSA. */
-export async function openPsa(config: Config, options: OpenOptions = {}) {
-  const opened = await openParasol(config, options);
-  return { storage: opened.storage, services: opened.psa, logger: opened.logger };
-}
-
 function displayUrl(host: string, address: string, tls: boolean): string {
-  const port = new URL(address).port;
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return `${tls ? 'https' : 'http'}://${shown}:${port}`;
+  return configuredOrigin(tls ? 'https' : 'http', host, Number(new URL(address).port));
 }
 
 /** Gauges every role reports: the outbox (depth, oldest pending), ingest totals, PSA circuits. */
@@ -155,8 +67,14 @@ export async function startParasol(
         hostnames: [config.psa.host, config.console.host],
       })
     : undefined;
+  if (tls?.replacedCa)
+    logger.warn(
+      { certFile: tls.certFile, kept: `${tls.certFile}${tls.replacedCa}` },
+      'the generated TLS certificate was a CA (an older version made it so): replaced by a leaf certificate with a new key; give the new certificate to every client and provider that trusted the old one',
+    );
   const psaApp = await buildPsaApp(opened.psa, { https: tls });
   const psaAddress = await psaApp.listen({ host: config.psa.host, port: config.psa.port });
+  opened.psa.setListenOrigin(displayUrl(config.psa.host, psaAddress, useTls));
   const psaUrl = config.psa.publicUrl ?? displayUrl(config.psa.host, psaAddress, useTls);
   const consoleApp = await buildConsoleApp(opened.console, { https: tls });
   const consoleAddress = await consoleApp.listen({ host: config.console.host, port: config.console.port });

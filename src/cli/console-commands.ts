@@ -1,17 +1,19 @@
 // `parasol console …` and `parasol keys …`: the console's admin actions (providers, users,
 // customers, PSA Integration Details with preflight, mapping, reference data) and master-key
-// rotation. Each command calls the same services the console HTTP API calls.
+// rotation. Each command calls the same services the console HTTP API calls (imported when it runs).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConsoleError } from '../console/service/errors.js';
 import type { ConsoleServices } from '../console/service/services.js';
-import { remoteSources } from '../console/sources-remote/index.js';
-import { type Keyring, saveKeyring } from '../platform/keyring.js';
-import { out, providerId, withConsole } from './console-support.js';
+import type { Keyring } from '../platform/keyring.js';
+import { customerId, out, providerId, withConsole } from './console-support.js';
 import { registerDeliveryCommands } from './delivery-commands.js';
 import type { CliIo } from './io.js';
 
 const ACTOR = 'cli';
+
+const remoteSources = async (s: ConsoleServices) =>
+  (await import('../console/sources-remote/index.js')).remoteSources(s);
 
 function num(raw: string, what: string): number {
   if (!/^\d+$/.test(raw)) throw new ConsoleError('invalid', `${what} must be a number`);
@@ -117,14 +119,15 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
       }),
     );
   customer
-    .command('map <customerId> [identifier]')
-    .description('map a customer to a PSA company identifier (omit it to unmap)')
+    .command('map <customer> [identifier]')
+    .description('map a customer (name or id) to a PSA company identifier (omit it to unmap)')
     .requiredOption('--provider <provider>', 'provider name or id')
-    .action(async (customerId: string, identifier: string | undefined, o: { provider: string }) =>
+    .action(async (customer: string, identifier: string | undefined, o: { provider: string }) =>
       withConsole(io, async (s) => {
+        const p = await providerId(s, o.provider);
         const c = await s.mapping.setMapping(
-          await providerId(s, o.provider),
-          num(customerId, 'customerId'),
+          p,
+          await customerId(s, p, customer),
           { psaCompanyIdentifier: identifier ?? null },
           ACTOR,
         );
@@ -132,14 +135,13 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
       }),
     );
   customer
-    .command('suggest <customerId>')
+    .command('suggest <customer>')
+    .description('PSA companies a customer (name or id) may be, best first')
     .requiredOption('--provider <provider>', 'provider name or id')
-    .action(async (customerId: string, o: { provider: string }) =>
+    .action(async (customer: string, o: { provider: string }) =>
       withConsole(io, async (s) => {
-        const list = await s.mapping.suggestions(
-          await providerId(s, o.provider),
-          num(customerId, 'customerId'),
-        );
+        const p = await providerId(s, o.provider);
+        const list = await s.mapping.suggestions(p, await customerId(s, p, customer));
         for (const x of list)
           io.out(`${x.score.toFixed(3)}\t${x.company.identifier}\t${x.company.name}\t(${x.reason})`);
       }),
@@ -229,6 +231,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
             ACTOR,
           );
           out(io, o.json, view, () => printPreflight(view.preflight));
+          if (view.preflight && !view.preflight.ok) throw preflightFailed();
         });
       },
     );
@@ -240,6 +243,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
       withConsole(io, async (s) => {
         const r = await s.integration.runPreflight(await providerId(s, o.provider), ACTOR);
         out(io, o.json, r, () => printPreflight(r));
+        if (!r.ok) throw preflightFailed();
       }),
     );
   psa
@@ -269,10 +273,12 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
     .description('add a new master key and re-seal every secret under it (the old key stays until removed)')
     .action(async () =>
       withConsole(io, async (s) => {
+        const { saveKeyring } = await import('../platform/keyring.js');
         const old = s.keyring();
         const next: Keyring = saveKeyring(old.withNewKey());
         const n =
-          (await s.integration.resealAll(old, next)) + (await remoteSources(s).umbrella.resealAll(old, next));
+          (await s.integration.resealAll(old, next)) +
+          (await (await remoteSources(s)).umbrella.resealAll(old, next));
         io.out(`new master key ${next.currentId}; re-sealed ${n} secret(s)`);
         for (const id of old.keyIds)
           io.out(`old key ${id} is no longer used: remove it with  parasol keys remove ${id}`);
@@ -290,6 +296,7 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
             'conflict',
             `master key ${keyId} still seals stored secrets: run parasol keys rotate first`,
           );
+        const { saveKeyring } = await import('../platform/keyring.js');
         saveKeyring(ring.without(keyId));
         io.out(`removed master key ${keyId}`);
       }),
@@ -307,9 +314,16 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
 /** Master keys still sealing a stored secret: PSA keys and remote-source credentials. */
 async function keyIdsInUse(s: ConsoleServices, ring: Keyring): Promise<Set<string>> {
   const used = await s.integration.keyIdsInUse(ring);
-  for (const id of await remoteSources(s).umbrella.keyIdsInUse(ring)) used.add(id);
+  for (const id of await (await remoteSources(s)).umbrella.keyIdsInUse(ring)) used.add(id);
   return used;
 }
+
+/** A failed preflight is a failed command (exit 1); the settings stay saved. */
+const preflightFailed = () =>
+  new ConsoleError(
+    'invalid',
+    'the preflight failed: the settings are saved; fix the failing steps, then run parasol console psa preflight',
+  );
 
 function printPreflight(
   r: { ok: boolean; checkedAt: string; steps: Array<{ label: string; status: string; fix?: string }> } | null,

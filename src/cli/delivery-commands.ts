@@ -2,12 +2,17 @@
 // the same services the console API calls. Writes are queued in the outbox; a running server's
 // workers deliver them, or `--deliver` delivers them from this process before it exits.
 import type { Command } from 'commander';
-import { type Delivery, delivery } from '../console/delivery/index.js';
+import type { Delivery } from '../console/delivery/index.js';
 import { ConsoleError } from '../console/service/errors.js';
+import type { ConsoleServices } from '../console/service/services.js';
 import { out, providerId, withConsole } from './console-support.js';
 import type { CliIo } from './io.js';
 
 const ACTOR = 'cli';
+
+/** The delivery services, imported when a command runs (not when the program is built). */
+const delivery = async (s: ConsoleServices): Promise<Delivery> =>
+  (await import('../console/delivery/index.js')).delivery(s);
 
 function json(text: string, what: string): unknown {
   try {
@@ -52,7 +57,7 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
     .option('--json', 'print JSON', false)
     .action(async (o: { provider: string; json: boolean }) =>
       withConsole(io, async (s) => {
-        const list = await delivery(s).rules.listRules(await providerId(s, o.provider));
+        const list = await (await delivery(s)).rules.listRules(await providerId(s, o.provider));
         out(io, o.json, list, () =>
           list.map(
             (r) =>
@@ -67,7 +72,7 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
     .option('--settings <json>', 'settings that differ from the default rule', '{}')
     .action(async (name: string, o: { provider: string; settings: string }) =>
       withConsole(io, async (s) => {
-        const rule = await delivery(s).rules.createRule(
+        const rule = await (await delivery(s)).rules.createRule(
           await providerId(s, o.provider),
           { name, settings: json(o.settings, '--settings') },
           ACTOR,
@@ -87,7 +92,7 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
         withConsole(io, async (s) => {
           if (o.enabled !== undefined && !['yes', 'no'].includes(o.enabled))
             throw new ConsoleError('invalid', '--enabled must be yes or no');
-          const rule = await delivery(s).rules.updateRule(
+          const rule = await (await delivery(s)).rules.updateRule(
             await providerId(s, o.provider),
             positive(ruleId, 'ruleId'),
             {
@@ -115,7 +120,7 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
         withConsole(io, async (s) => {
           if (!o.remove && o.settings === undefined)
             throw new ConsoleError('invalid', 'give --settings <json> or --remove');
-          const r = await delivery(s).rules.setOverride(
+          const r = await (await delivery(s)).rules.setOverride(
             await providerId(s, o.provider),
             positive(ruleId, 'ruleId'),
             positive(customerId, 'customerId'),
@@ -138,10 +143,11 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
       async (o: { provider: string; customer?: string; state?: string; poll: boolean; json: boolean }) =>
         withConsole(io, async (s) => {
           const p = await providerId(s, o.provider);
-          const d = delivery(s);
+          const d = await delivery(s);
           if (o.poll) {
             const r = await d.ticketStatus.pollProvider(p);
-            io.out(
+            // With --json, stdout holds the JSON document alone.
+            (o.json ? io.err : io.out)(
               `polled ${r.tracks} ticket(s) in ${r.requests} request(s): ${r.closed} closed, ${r.reopened} reopened`,
             );
           }
@@ -167,7 +173,7 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
     .action(async (o: { provider: string; customer?: string[]; deliver: boolean }) =>
       withConsole(io, async (s) => {
         const p = await providerId(s, o.provider);
-        const d = delivery(s);
+        const d = await delivery(s);
         const summary = await d.configSync.syncProvider(
           p,
           o.customer ? { customerIds: o.customer.map((c) => positive(c, '--customer')) } : {},
@@ -190,7 +196,7 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
     .action(async (o: { provider: string; writes: boolean; limit: string; json: boolean }) =>
       withConsole(io, async (s) => {
         const p = await providerId(s, o.provider);
-        const d = delivery(s);
+        const d = await delivery(s);
         if (o.writes) {
           const log = await d.activity.writeLog(p, { limit: positive(o.limit, '--limit') });
           out(io, o.json, log, () =>
@@ -221,7 +227,7 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
     .action(async (o: { provider: string; customer?: string; deliver: boolean }) =>
       withConsole(io, async (s) => {
         const p = await providerId(s, o.provider);
-        const d = delivery(s);
+        const d = await delivery(s);
         const n = await d.retry(p, o.customer === undefined ? undefined : positive(o.customer, '--customer'));
         io.out(`${n} write(s) queued again`);
         if (o.deliver) await deliverNow(d, p, io);
@@ -233,6 +239,6 @@ export function registerDeliveryCommands(con: Command, io: CliIo): void {
     .description('deliver pending PSA writes from this process (when no server is running)')
     .requiredOption('--provider <provider>', 'provider name or id')
     .action(async (o: { provider: string }) =>
-      withConsole(io, async (s) => deliverNow(delivery(s), await providerId(s, o.provider), io)),
+      withConsole(io, async (s) => deliverNow(await delivery(s), await providerId(s, o.provider), io)),
     );
 }

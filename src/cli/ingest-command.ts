@@ -2,15 +2,19 @@
 // each exactly once, with a progress bar on a terminal (rows, MB/s, ETA) and plain progress lines
 // otherwise; and `parasol console binding …`: the source bindings that route events to customers.
 
-import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { type IngestProgress, type IngestSummary, ingestion } from '../console/ingest/index.js';
+import type { IngestProgress, IngestSummary } from '../console/ingest/index.js';
 import { ConsoleError } from '../console/service/errors.js';
-import { remoteSources } from '../console/sources-remote/index.js';
-import { providerId, withConsole } from './console-support.js';
+import type { ConsoleServices } from '../console/service/services.js';
+import { customerId, providerId, withConsole } from './console-support.js';
 import { type CliIo, processIo } from './io.js';
 
 const ACTOR = 'cli';
+
+// Imported when a command runs: ingestion loads the S3 client only for s3:// locations.
+const ingestion = async (s: ConsoleServices) => (await import('../console/ingest/index.js')).ingestion(s);
+const remoteSources = async (s: ConsoleServices) =>
+  (await import('../console/sources-remote/index.js')).remoteSources(s);
 /** Bad lines listed in the summary (all are counted; the console keeps up to 100 per file). */
 const SHOWN_ERRORS = 10;
 
@@ -40,7 +44,8 @@ function formatSeconds(s: number): string {
 }
 
 /** Progress on a terminal: a bar by bytes with rows, MB/s and ETA. */
-function barReporter(stream: NodeJS.WriteStream) {
+async function barReporter(stream: NodeJS.WriteStream) {
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -106,7 +111,8 @@ const withoutLinePrefix = (message: string) => message.replace(/^line \d+: /, ''
 export function formatSummary(s: IngestSummary): string[] {
   const seconds = Math.max(0.001, s.elapsedMs / 1000);
   const out = [
-    `${s.ingested} file(s) ingested, ${s.duplicate} already ingested, ${s.failed} failed` +
+    `${s.ingested} file(s) ingested${s.replaced ? ` (${s.replaced} replacing an earlier version)` : ''}, ` +
+      `${s.duplicate} already ingested, ${s.failed} failed` +
       (s.busy ? `, ${s.busy} busy (another process has them)` : '') +
       ` — ${grouped(s.rows)} rows, ${grouped(s.badRows)} bad, ${grouped(s.unrouted)} unrouted; ` +
       `${mb(s.bytes).toFixed(1)} MB in ${seconds.toFixed(1)} s (${(mb(s.bytes) / seconds).toFixed(1)} MB/s, ${grouped(s.rows / seconds)} rows/s)`,
@@ -126,7 +132,7 @@ export function formatSummary(s: IngestSummary): string[] {
   if (s.unrouted > 0) {
     out.push(
       `${grouped(s.unrouted)} row(s) matched no source binding and were not counted for any customer ` +
-        '(add one: parasol console binding add <customerId> --kind umbrella-org --value <org id>)',
+        '(add one: parasol console binding add <customer> --kind umbrella-org --value <org id>)',
     );
   }
   return out;
@@ -148,11 +154,17 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       'umbrella (DNS log CSV) or dnsfilter (query-log JSON array, NDJSON or {"data": [...]}, *.json|*.jsonl|*.ndjson[.gz])',
       'umbrella',
     )
+    .option(
+      '--force',
+      'read every file again (known or failed ones too) and count it anew, replacing its own earlier counts; content counted under another name stays a duplicate',
+      false,
+    )
     .option('--json', 'print the summary as JSON', false)
     .action(
       async (
         location: string,
         o: {
+          force: boolean;
           provider: string;
           concurrency: string;
           s3Endpoint?: string;
@@ -164,21 +176,28 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       ) => {
         if (o.format !== 'umbrella' && o.format !== 'dnsfilter')
           throw new ConsoleError('invalid', `--format must be umbrella or dnsfilter, not '${o.format}'`);
+        if (o.force && o.format !== 'umbrella')
+          throw new ConsoleError('invalid', '--force applies to Umbrella DNS logs (--format umbrella) only');
         const concurrency = count(o.concurrency, '--concurrency');
         const windowMinutes = count(o.windowMinutes, '--window-minutes', 1, 100_000);
         const tty = io === processIo && Boolean(process.stderr.isTTY) && !o.json;
         await withConsole(io, async (s) => {
-          const reporter = tty ? barReporter(process.stderr) : lineReporter(io);
+          const reporter = tty ? await barReporter(process.stderr) : lineReporter(io);
           let summary: IngestSummary;
           try {
             // DNSFilter exports: read and routed ('dnsfilter-network' bindings) by the remote sources.
             if (o.format === 'dnsfilter')
-              summary = await remoteSources(s).ingestDnsfilter(await providerId(s, o.provider), location, {
-                aggregate: { windowMinutes },
-              });
+              summary = await (await remoteSources(s)).ingestDnsfilter(
+                await providerId(s, o.provider),
+                location,
+                {
+                  aggregate: { windowMinutes },
+                },
+              );
             else
-              summary = await ingestion(s).ingestPath(await providerId(s, o.provider), location, {
+              summary = await (await ingestion(s)).ingestPath(await providerId(s, o.provider), location, {
                 concurrency,
+                force: o.force,
                 onProgress: (p) => reporter.update(p),
                 aggregate: { windowMinutes },
                 s3: {
@@ -204,16 +223,18 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
   );
   con.addCommand(binding);
   binding
-    .command('add <customerId>')
+    .command('add <customer>')
+    .description('route events of an org id, key prefix or network to a customer (name or id)')
     .requiredOption('--provider <provider>', 'provider name or id')
     .requiredOption('--kind <kind>', 'umbrella-org, folder-prefix, dnsfilter-network or ndjson-org')
     .requiredOption('--value <value>', 'the org id, key prefix, network id or name')
     .option('--json', 'print JSON', false)
-    .action(async (customerId: string, o: { provider: string; kind: string; value: string; json: boolean }) =>
+    .action(async (customer: string, o: { provider: string; kind: string; value: string; json: boolean }) =>
       withConsole(io, async (s) => {
-        const b = await ingestion(s).addBinding(
-          await providerId(s, o.provider),
-          count(customerId, 'customerId', 1, Number.MAX_SAFE_INTEGER),
+        const p = await providerId(s, o.provider);
+        const b = await (await ingestion(s)).addBinding(
+          p,
+          await customerId(s, p, customer),
           { kind: o.kind, value: o.value },
           ACTOR,
         );
@@ -225,27 +246,26 @@ export function registerIngestCommands(program: Command, io: CliIo): void {
       }),
     );
   binding
-    .command('list <customerId>')
+    .command('list <customer>')
     .requiredOption('--provider <provider>', 'provider name or id')
     .option('--json', 'print JSON', false)
-    .action(async (customerId: string, o: { provider: string; json: boolean }) =>
+    .action(async (customer: string, o: { provider: string; json: boolean }) =>
       withConsole(io, async (s) => {
-        const list = await ingestion(s).listBindings(
-          await providerId(s, o.provider),
-          count(customerId, 'customerId', 1, Number.MAX_SAFE_INTEGER),
-        );
+        const p = await providerId(s, o.provider);
+        const list = await (await ingestion(s)).listBindings(p, await customerId(s, p, customer));
         if (o.json) io.out(JSON.stringify(list, null, 2));
         else for (const b of list) io.out(`${b.id}\t${b.kind}\t${b.value}`);
       }),
     );
   binding
-    .command('remove <customerId> <bindingId>')
+    .command('remove <customer> <bindingId>')
     .requiredOption('--provider <provider>', 'provider name or id')
-    .action(async (customerId: string, bindingId: string, o: { provider: string }) =>
+    .action(async (customer: string, bindingId: string, o: { provider: string }) =>
       withConsole(io, async (s) => {
-        await ingestion(s).deleteBinding(
-          await providerId(s, o.provider),
-          count(customerId, 'customerId', 1, Number.MAX_SAFE_INTEGER),
+        const p = await providerId(s, o.provider);
+        await (await ingestion(s)).deleteBinding(
+          p,
+          await customerId(s, p, customer),
           count(bindingId, 'bindingId', 1, Number.MAX_SAFE_INTEGER),
           ACTOR,
         );

@@ -1,13 +1,11 @@
 // The `parasol` command line: `start` runs the product (by role: api, worker or all; --demo sets up
 // and replays the demo); `psa …` administers the built-in PSA, `console …` the console.
+// Registering the commands loads only commander: each action imports what it needs when it runs
+// (`parasol --help` must not pay for Fastify, the database drivers or the AWS SDK).
 import { Command, CommanderError } from 'commander';
-import { type BackgroundOptions, parseWatch } from '../background.js';
-import { ConsoleError } from '../console/service/errors.js';
-import { demoLines, runDemo } from '../demo.js';
-import { ROLES, type Role, type Running, startParasol, startWorker } from '../main.js';
-import { type Config, ConfigError, loadConfig } from '../platform/config.js';
-import { PsaError } from '../psa/model/errors.js';
-import { seedPsa } from '../psa/service/seed.js';
+import type { BackgroundOptions } from '../background.js';
+import type { Role, Running } from '../main.js';
+import type { Config } from '../platform/config.js';
 import { registerConsoleCommands } from './console-commands.js';
 import { registerIngestCommands } from './ingest-command.js';
 import type { CliIo } from './io.js';
@@ -27,9 +25,13 @@ interface StartOptions {
   opsHost: string;
 }
 
+/** The API member the start-up hints (and the README) create for the article's integration. */
+const HINT_API_MEMBER = 'umbrella';
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function whole(raw: string, what: string, min: number, max: number): number {
+async function whole(raw: string, what: string, min: number, max: number): Promise<number> {
+  const { ConfigError } = await import('../platform/config.js');
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
     throw new ConfigError(`${what} must be a whole number from ${min} to ${max}, not '${raw}'`);
   return Number(raw);
@@ -40,6 +42,7 @@ function whole(raw: string, what: string, min: number, max: number): number {
  * to create them: the loser's insert hits a unique key, and its next pass finds the winner's rows.
  */
 async function seedOnce(running: Running): Promise<void> {
+  const { seedPsa } = await import('../psa/service/seed.js');
   for (let attempt = 1; ; attempt++) {
     try {
       await seedPsa(running.psa.services, { demo: false });
@@ -49,6 +52,29 @@ async function seedOnce(running: Running): Promise<void> {
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
+}
+
+/**
+ * The article's steps still to do on this PSA, as commands that work pasted in this order: the role,
+ * the API member, its key. Steps already done are left out (nothing is printed once all are).
+ */
+export async function nextSteps(running: Running): Promise<string[]> {
+  const { security, admin } = running.psa.services;
+  const { ARTICLE_ROLE } = await import('../psa/catalog/presets.js');
+  const cmd = 'npm run parasol --';
+  const steps: string[] = [];
+  if (!(await security.findRole(ARTICLE_ROLE.name)))
+    steps.push(`${cmd} psa role create ${ARTICLE_ROLE.name} --preset article`);
+  const member = await security.findMember(HINT_API_MEMBER);
+  if (!member)
+    steps.push(
+      `${cmd} psa api-member create ${HINT_API_MEMBER} --role ${ARTICLE_ROLE.name} --name "Umbrella"`,
+    );
+  if (!member || !(await admin.listKeys(member.id)).some((k) => !k.revokedAt))
+    steps.push(`${cmd} psa key create ${HINT_API_MEMBER} --description "Umbrella PSA Integration"`);
+  return steps.length
+    ? ["  The article's steps (role, API member, key):", ...steps.map((s) => `    ${s}`)]
+    : [];
 }
 
 function printServers(io: CliIo, config: Config, running: Running, role: Role): void {
@@ -109,6 +135,12 @@ export function buildProgram(io: CliIo): Command {
     .option('--ops-port <port>', 'worker: serve /healthz, /readyz and /metrics over plain HTTP on this port')
     .option('--ops-host <host>', 'worker: address of the operations server', '127.0.0.1')
     .action(async (opts: StartOptions) => {
+      const [{ ROLES, startParasol, startWorker }, { ConfigError, loadConfig }, { parseWatch }] =
+        await Promise.all([
+          import('../main.js'),
+          import('../platform/config.js'),
+          import('../background.js'),
+        ]);
       const role = opts.role as Role;
       if (!ROLES.includes(role))
         throw new ConfigError(`--role must be one of ${ROLES.join(', ')}, not '${opts.role}'`);
@@ -120,9 +152,9 @@ export function buildProgram(io: CliIo): Command {
       const config = loadConfig(io.env, overrides);
       const background: BackgroundOptions = {
         watch: opts.watch.map(parseWatch),
-        watchIntervalMs: whole(opts.watchSeconds, '--watch-seconds', 1, 86_400) * 1000,
-        ingestConcurrency: whole(opts.ingestConcurrency, '--ingest-concurrency', 0, 64),
-        umbrellaPollMinutes: whole(opts.umbrellaPollMinutes, '--umbrella-poll-minutes', 0, 10_080),
+        watchIntervalMs: (await whole(opts.watchSeconds, '--watch-seconds', 1, 86_400)) * 1000,
+        ingestConcurrency: await whole(opts.ingestConcurrency, '--ingest-concurrency', 0, 64),
+        umbrellaPollMinutes: await whole(opts.umbrellaPollMinutes, '--umbrella-poll-minutes', 0, 10_080),
         ...(opts.s3Endpoint ? { s3: { endpoint: opts.s3Endpoint } } : {}),
       };
       if (role !== 'worker' && opts.opsPort !== undefined)
@@ -136,7 +168,7 @@ export function buildProgram(io: CliIo): Command {
         const worker = await startWorker(config, {
           background,
           ...(opts.opsPort !== undefined
-            ? { ops: { host: opts.opsHost, port: whole(opts.opsPort, '--ops-port', 0, 65_535) } }
+            ? { ops: { host: opts.opsHost, port: await whole(opts.opsPort, '--ops-port', 0, 65_535) } }
             : {}),
         });
         close = () => worker.close();
@@ -152,13 +184,11 @@ export function buildProgram(io: CliIo): Command {
         // The built-in roles and the admin member exist before the servers are announced.
         if (!opts.demo) await seedOnce(running);
         printServers(io, config, running, role);
-        if (opts.demo)
+        if (opts.demo) {
+          const { demoLines, runDemo } = await import('../demo.js');
           for (const line of demoLines(running, await runDemo(running, { dataDir: config.dataDir })))
             io.out(line);
-        else
-          io.out(
-            '  Create an API member and key:  npm run parasol -- psa api-member create umbrella --role Umbrella',
-          );
+        } else for (const line of await nextSteps(running)) io.out(line);
       }
       const stop = async () => {
         await close();
@@ -182,6 +212,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    // The error classes' modules are loaded only when something failed (see the file's header).
+    const [{ ConsoleError }, { PsaError }, { ConfigError }] = await Promise.all([
+      import('../console/service/errors.js'),
+      import('../psa/model/errors.js'),
+      import('../platform/config.js'),
+    ]);
     if (e instanceof ConsoleError) {
       io.err(`error: ${e.message}`);
       for (const issue of e.issues) io.err(`  ${issue.path}: ${issue.message}`);

@@ -1,28 +1,26 @@
 // `parasol psa …`: the PSA's admin actions (roles, levels, allow-lists, members, API members, keys,
-// seed). Each command calls the same AdminService the admin HTTP API calls.
+// seed). Each command calls the same AdminService the admin HTTP API calls; the catalogue, the
+// services and the database are imported when a command runs, not when the program is built.
 import type { Command } from 'commander';
-import { openPsa } from '../main.js';
-import { loadConfig } from '../platform/config.js';
-import {
-  ACTIONS,
-  ADMIN_ROLE,
-  ARTICLE_ROLE,
-  CUSTOMIZE,
-  READ_ONLY_ROLE,
-  type RolePreset,
-} from '../psa/catalog/index.js';
-import { DEMO_ADMIN_PASSWORD, seedPsa } from '../psa/service/seed.js';
+import type { RolePreset } from '../psa/catalog/index.js';
 import type { PsaServices } from '../psa/service/services.js';
 import type { CliIo } from './io.js';
 
-const PRESETS: Record<string, RolePreset> = {
-  article: ARTICLE_ROLE,
-  admin: ADMIN_ROLE,
-  'read-only': READ_ONLY_ROLE,
-};
+export const PRESET_NAMES = ['article', 'admin', 'read-only'] as const;
+/** System → Table Setup: the allow-list `psa role allow` changes unless --list names another. */
+export const TABLE_SETUP = 'SystemTableSetup';
+
+async function presets(): Promise<Record<string, RolePreset>> {
+  const { ADMIN_ROLE, ARTICLE_ROLE, READ_ONLY_ROLE } = await import('../psa/catalog/presets.js');
+  return { article: ARTICLE_ROLE, admin: ADMIN_ROLE, 'read-only': READ_ONLY_ROLE };
+}
 const ACTOR = 'cli';
 
 async function withPsa<T>(io: CliIo, work: (s: PsaServices) => Promise<T>): Promise<T> {
+  const [{ openPsa }, { loadConfig }] = await Promise.all([
+    import('../open.js'),
+    import('../platform/config.js'),
+  ]);
   const config = loadConfig(io.env, { logLevel: io.env.LOG_LEVEL ?? 'warn' });
   const { storage, services } = await openPsa(config);
   try {
@@ -59,6 +57,7 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
     .option('--admin-password-stdin', 'read the admin member’s password from standard input', false)
     .action(async (opts: { demo: boolean; admin: string; adminPasswordStdin: boolean }) => {
       const typed = opts.adminPasswordStdin ? await io.readStdin() : undefined;
+      const { DEMO_ADMIN_PASSWORD, seedPsa } = await import('../psa/service/seed.js');
       // A demo deployment gets a known admin password (kept if the admin already has one).
       const password = typed || (opts.demo ? DEMO_ADMIN_PASSWORD : undefined);
       await withPsa(io, async (s) => {
@@ -92,6 +91,7 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
     .option('--json', 'print JSON', false)
     .action(async (name: string, opts: { json: boolean }) =>
       withPsa(io, async (s) => {
+        const { ACTIONS } = await import('../psa/catalog/types.js');
         const r = await s.admin.getRole(/^\d+$/.test(name) ? Number(name) : name);
         print(io, opts.json, r, () => [
           `${r.id}\t${r.name}${r.adminFlag ? ' (admin)' : ''}`,
@@ -107,16 +107,15 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
   role
     .command('create <name>')
     .description('create a role, empty or from a preset (article = the Umbrella integration role)')
-    .option('--preset <preset>', `one of ${Object.keys(PRESETS).join(', ')}`)
+    .option('--preset <preset>', `one of ${PRESET_NAMES.join(', ')}`)
     .option('--admin', 'admin role: bypasses every check', false)
     .option('--json', 'print JSON', false)
     .action(async (name: string, opts: { preset?: string; admin: boolean; json: boolean }) =>
       withPsa(io, async (s) => {
         let body: Record<string, unknown> = { name, adminFlag: opts.admin };
         if (opts.preset) {
-          const preset = PRESETS[opts.preset];
-          if (!preset)
-            throw new Error(`unknown preset '${opts.preset}': use ${Object.keys(PRESETS).join(', ')}`);
+          const preset = (await presets())[opts.preset];
+          if (!preset) throw new Error(`unknown preset '${opts.preset}': use ${PRESET_NAMES.join(', ')}`);
           body = {
             name,
             adminFlag: preset.adminFlag || opts.admin,
@@ -139,6 +138,7 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
     .option('--inquire <level>', 'All, My or None')
     .action(async (name: string, fn: string, opts: Record<string, string | undefined>) =>
       withPsa(io, async (s) => {
+        const { ACTIONS } = await import('../psa/catalog/types.js');
         const levels: Record<string, string> = {};
         for (const a of ACTIONS) if (opts[a] !== undefined) levels[a] = opts[a]!;
         const r = await s.admin.updateRole(await roleId(s, name), { levels: { [fn]: levels } }, ACTOR);
@@ -149,7 +149,7 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
   role
     .command('allow <role> [items...]')
     .description('replace a customize allow-list, e.g. allow Umbrella Company/Configuration Service/Priority')
-    .option('--list <customizeId>', 'which customize list', CUSTOMIZE.systemTableSetup)
+    .option('--list <customizeId>', 'which customize list', TABLE_SETUP)
     .action(async (name: string, items: string[], opts: { list: string }) =>
       withPsa(io, async (s) => {
         const r = await s.admin.updateRole(

@@ -57,6 +57,8 @@ export const configSchema = z.object({
       schedules: booleanFromEnv.default(true),
     })
     .default({}),
+  /** Sign-in attempts a minute per client address, on each product's sign-in (issue 13). */
+  signInAttemptsPerMinute: z.coerce.number().int().min(1).default(20),
   /** Master keys for secrets at rest (`current=id;id=<base64>` or one base64 key); else a key file. */
   masterKeys: z.string().min(1).optional(),
 });
@@ -90,6 +92,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.PARASOL_MASTER_KEYS) out.masterKeys = env.PARASOL_MASTER_KEYS;
+  if (env.SIGN_IN_ATTEMPTS_PER_MINUTE) out.signInAttemptsPerMinute = env.SIGN_IN_ATTEMPTS_PER_MINUTE;
   if (Object.keys(psa).length > 0) out.psa = psa;
   const consoleEnv: Record<string, unknown> = {};
   if (env.CONSOLE_HOST) consoleEnv.host = env.CONSOLE_HOST;

@@ -121,8 +121,10 @@ export interface PsaSessionTable {
   last_seen_at: string;
 }
 
-export interface PsaSignInStateTable {
-  member_id: number;
+export interface SignInLockTable {
+  product: 'psa' | 'console';
+  account_key: string;
+  client: string;
   failed_attempts: number;
   locked_until: string | null;
   updated_at: string;
@@ -229,6 +231,24 @@ export interface ConIngestUnitTable {
   lease_until: string | null;
   started_at: string;
   finished_at: string | null;
+  /** sha256 of the decompressed content (file units; migration 0009). */
+  content_digest: string | null;
+  /** Done without counting: its content was already counted by this unit. */
+  duplicate_of: number | null;
+  /** Its contribution was taken back when this unit (a changed file under its name) was counted. */
+  replaced_by: number | null;
+}
+
+export interface ConIngestContentTable {
+  provider_id: number;
+  digest: string;
+  unit_id: number;
+}
+
+export interface ConIngestContributionTable {
+  provider_id: number;
+  unit_id: number;
+  deltas: string;
 }
 
 export interface ConIngestLineErrorTable {
@@ -452,6 +472,8 @@ export interface Database {
   con_source_binding: ConSourceBindingTable;
   con_ingest_unit: ConIngestUnitTable;
   con_ingest_line_error: ConIngestLineErrorTable;
+  con_ingest_content: ConIngestContentTable;
+  con_ingest_contribution: ConIngestContributionTable;
   con_source_cursor: ConSourceCursorTable;
   con_agg_window: ConAggWindowTable;
   con_agg_daily: ConAggDailyTable;
@@ -481,7 +503,7 @@ export interface Database {
   psa_callback_delivery: PsaCallbackDeliveryTable;
   psa_signing_key: PsaSigningKeyTable;
   psa_session: PsaSessionTable;
-  psa_sign_in_state: PsaSignInStateTable;
+  sign_in_lock: SignInLockTable;
 }
 
 export function decodeJson<T>(value: unknown): T {

@@ -4,6 +4,7 @@
 // made; Fastify binds it to every log line of the request (`reqId`) and it is echoed in the response.
 // A worker process, which serves no API, can run these three on a small plain-HTTP server of its own.
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Storage } from './db.js';
@@ -75,6 +76,7 @@ export function registerOperations(
   options: { storage: Storage; metrics: Metrics; role?: string },
 ): void {
   const ready = readinessCheck(options.storage);
+  watchConnections(app);
   app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
     reply.header(REQUEST_ID_HEADER, req.id);
     return payload;
@@ -92,6 +94,30 @@ export function registerOperations(
     reply.header('content-type', options.metrics.registry.contentType);
     reply.header('cache-control', 'no-store');
     return options.metrics.registry.metrics();
+  });
+}
+
+/**
+ * No request ends silently: every "incoming request" line is followed by "request completed", by
+ * "request aborted" (the client went away first) or, for a connection the server refused to parse
+ * (a malformed request, a header or request timeout), by "connection closed by a client error"
+ * with its code — Fastify answers those at trace level only, which left dropped keep-alive requests
+ * with no trace in the log.
+ */
+function watchConnections(app: FastifyInstance): void {
+  app.addHook('onRequest', async (req, reply) => {
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished)
+        req.log.info('request aborted: the connection closed before the answer was sent');
+    });
+  });
+  app.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // A client hanging up (ECONNRESET) is ordinary; anything else means a request got no answer.
+    const level = err.code === 'ECONNRESET' ? 'debug' : 'warn';
+    app.log[level](
+      { code: err.code, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort },
+      'connection closed by a client error',
+    );
   });
 }
 

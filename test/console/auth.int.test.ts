@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_ATTEMPTS, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/console/service/auth.js';
 import { ManualClock } from '../../src/platform/clock.js';
+import { accountKey } from '../../src/platform/sign-in-guard.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestPsa } from '../support/psa-server.js';
 import { type ConsoleSession, call, openSession, signIn } from './support.js';
@@ -40,7 +41,12 @@ describe.each(databaseKinds)('console sign-in on %s', (db) => {
     for (let i = 1; i <= FREE_ATTEMPTS; i++) {
       const r = await attempt(LOCKED, `wrong password ${i}`);
       expect(r.status, `attempt ${i}`).toBe(401);
-      expect(r.body).toEqual({ error: 'unauthorized', message: WRONG_MESSAGE });
+      expect(r.body).toEqual({
+        error: 'unauthorized',
+        message: WRONG_MESSAGE,
+        key: 'signIn.wrong',
+        params: {},
+      });
     }
     const locked = await attempt(LOCKED, PASSWORD);
     expect(locked.status).toBe(429);
@@ -67,12 +73,14 @@ describe.each(databaseKinds)('console sign-in on %s', (db) => {
     // Once that has passed, the right password works and resets the count.
     clock.advance(121_000);
     const ok = await signIn(psa, LOCKED, PASSWORD);
-    const row = await psa.running.storage.db
-      .selectFrom('con_user')
-      .select(['failed_attempts', 'locked_until'])
-      .where('email_key', '=', LOCKED)
-      .executeTakeFirstOrThrow();
-    expect([Number(row.failed_attempts), row.locked_until]).toEqual([0, null]);
+    // The pair's failures are gone: five more wrong passwords are needed to lock it again.
+    const rows = await psa.running.storage.db
+      .selectFrom('sign_in_lock')
+      .selectAll()
+      .where('product', '=', 'console')
+      .where('account_key', '=', accountKey(LOCKED))
+      .execute();
+    expect(rows).toEqual([]);
 
     const audit = await call<Array<{ action: string; actor: string; detail: string }>>(
       psa,
@@ -83,8 +91,8 @@ describe.each(databaseKinds)('console sign-in on %s', (db) => {
     expect(audit.status).toBe(200);
     const lockEntries = audit.body.filter((e) => e.action === 'user.locked');
     expect(lockEntries.map((e) => [e.actor, e.detail])).toEqual([
-      [LOCKED, '6 failed sign-ins'],
-      [LOCKED, '5 failed sign-ins'],
+      [LOCKED, '6 failed sign-ins from 127.0.0.1; that address is locked out for 2 minute(s)'],
+      [LOCKED, '5 failed sign-ins from 127.0.0.1; that address is locked out for 1 minute(s)'],
     ]);
   });
 
@@ -94,7 +102,12 @@ describe.each(databaseKinds)('console sign-in on %s', (db) => {
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(unknown.body).toEqual(wrong.body);
-    expect(unknown.body).toEqual({ error: 'unauthorized', message: WRONG_MESSAGE });
+    expect(unknown.body).toEqual({
+      error: 'unauthorized',
+      message: WRONG_MESSAGE,
+      key: 'signIn.wrong',
+      params: {},
+    });
     expect(unknown.text).not.toContain('nobody');
   });
 

@@ -63,6 +63,7 @@ describe.each(databaseKinds)('company mapping on %s', (db) => {
     const save = await api<{ preflight: { ok: boolean } }>('PUT', '/api/v1/psa-integration', {
       enabled: true,
       site: psa.hostPort,
+      trustedCa: psa.ca,
       companyId: psa.companyId,
       clientId: psa.clientId,
       publicKey: key.publicKey,
@@ -318,6 +319,7 @@ describe.each(databaseKinds)('company mapping on %s', (db) => {
     const save = await api('PUT', '/api/v1/psa-integration', {
       enabled: false,
       site: psa.hostPort,
+      trustedCa: psa.ca,
       companyId: psa.companyId,
       clientId: psa.clientId,
       publicKey: key.publicKey,
@@ -335,6 +337,7 @@ describe.each(databaseKinds)('company mapping on %s', (db) => {
     const saved = await api('PUT', '/api/v1/psa-integration', {
       enabled: false,
       site: psa.hostPort,
+      trustedCa: psa.ca,
       companyId: psa.companyId,
       clientId: psa.clientId,
       privateKey: wrongPrivateKey,

@@ -81,6 +81,7 @@ describe.each(databaseKinds)('PSA keys at rest on %s', (db) => {
       {
         enabled: false,
         site: psa.hostPort,
+        trustedCa: psa.ca,
         companyId: psa.companyId,
         clientId: psa.clientId,
         publicKey: otherKey.publicKey,
@@ -96,6 +97,7 @@ describe.each(databaseKinds)('PSA keys at rest on %s', (db) => {
     const save = await api<PreflightBody & Record<string, unknown>>('PUT', '/api/v1/psa-integration', {
       enabled: true,
       site: psa.hostPort,
+      trustedCa: psa.ca,
       companyId: psa.companyId,
       clientId: psa.clientId,
       publicKey: key.publicKey,
@@ -133,7 +135,7 @@ describe.each(databaseKinds)('PSA keys at rest on %s', (db) => {
     expect(audit.body.map((e) => e.action)).toContain('psa-integration.saved');
     // The audit names the fields that changed, never their values.
     expect(audit.body.filter((e) => e.action === 'psa-integration.saved').map((e) => e.detail)).toContain(
-      'enabled=true, site, companyId, clientId, publicKey, privateKey',
+      'enabled=true, site, companyId, clientId, publicKey, privateKey, trustedCa',
     );
 
     const tables = await dumpTables(psa);

@@ -33,6 +33,7 @@ describe('console over HTTPS against the built-in PSA', () => {
       body: JSON.stringify({
         enabled: true,
         site: psa.hostPort,
+        trustedCa: psa.ca,
         companyId: psa.companyId,
         clientId: psa.clientId,
         publicKey: key.publicKey,

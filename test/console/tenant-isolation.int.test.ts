@@ -219,6 +219,7 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         {
           enabled: false,
           site: psa.hostPort,
+          trustedCa: psa.ca,
           companyId: psa.companyId,
           clientId: psa.clientId,
           publicKey: memberKey.publicKey,
@@ -360,7 +361,12 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
       it(key(r), async () => {
         const missing = await call(psa, admin, r.method, pathWith(r, MISSING_ID), sampleBody(r));
         expect(missing.status).toBe(404);
-        expect(missing.body).toEqual({ error: 'not-found', message: expect.any(String) });
+        expect(missing.body).toEqual({
+          error: 'not-found',
+          message: expect.any(String),
+          key: 'notFound',
+          params: expect.any(Object),
+        });
         for (const s of r.access === 'user' ? [admin, reader] : [admin]) {
           const res = await call(psa, s, r.method, pathWith(r, idOf(r, b, 'any')), sampleBody(r));
           expect(res.status).toBe(404);
@@ -412,7 +418,7 @@ describe.each(databaseKinds)('console tenant isolation on %s', (db) => {
         const path = r.path.includes(':id') ? pathWith(r, idOf(r, a, 'own', false)) : r.path;
         const none = await call(psa, undefined, r.method, path, sampleBody(r, 'any'));
         expect(none.status).toBe(401);
-        expect(none.body).toEqual({ error: 'unauthorized', message: expect.any(String) });
+        expect(none.body).toMatchObject({ error: 'unauthorized', message: expect.any(String) });
         const forged = await call(
           psa,
           { cookie: 'parasol_session=forged-token-value', csrfToken: admin.csrfToken, setCookie: '' },

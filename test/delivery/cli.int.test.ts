@@ -22,6 +22,7 @@ describe('delivery CLI', () => {
       {
         enabled: true,
         site: psa.hostPort,
+        trustedCa: psa.ca,
         companyId: psa.companyId,
         clientId: psa.clientId,
         publicKey: key.publicKey,

@@ -106,6 +106,7 @@ describe.each(databaseKinds)('ticketing scenarios against the built-in PSA on %s
       {
         enabled: true,
         site: psa.hostPort,
+        trustedCa: psa.ca,
         companyId: psa.companyId,
         clientId: psa.clientId,
         publicKey: integrationKey.publicKey,
@@ -308,6 +309,7 @@ describe.each(databaseKinds)('ticketing scenarios against the built-in PSA on %s
       {
         enabled: true,
         site: psa.hostPort,
+        trustedCa: psa.ca,
         companyId: psa.companyId,
         clientId: psa.clientId,
         publicKey: fresh.publicKey,

@@ -54,6 +54,7 @@ describe.each(databaseKinds)('threshold simulator vs engine on %s', (db) => {
         {
           enabled: true,
           site: psa.hostPort,
+          trustedCa: psa.ca,
           companyId: psa.companyId,
           clientId: psa.clientId,
           publicKey: key.publicKey,

@@ -97,6 +97,7 @@ beforeAll(async () => {
     {
       enabled: true,
       site: psa.hostPort,
+      trustedCa: psa.ca,
       companyId: psa.companyId,
       clientId: psa.clientId,
       publicKey: goodKey.publicKey,

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS, ARTICLE_ROLE, CUSTOMIZE, MODULES } from '../../src/psa/catalog/index.js';
+import { DEMO_ROLE_NAME } from '../../src/psa/service/seed.js';
 import { startTestPsa, type TestPsa } from '../support/psa-server.js';
 import {
   createApiKey,
@@ -115,8 +116,8 @@ describe('with the demo data', () => {
       await page.getByRole('link', { name: t.roles!.new!, exact: true }).waitFor();
       expect(await page.locator('html').getAttribute('lang')).toBe(lang);
       await page.screenshot({ path: screenshotPath(`security-roles-${lang}`) });
-      await page.getByRole('link', { name: 'Umbrella', exact: true }).click();
-      await page.getByRole('heading', { name: `${t.roles!.title!}: Umbrella` }).waitFor();
+      await page.getByRole('link', { name: DEMO_ROLE_NAME, exact: true }).click();
+      await page.getByRole('heading', { name: `${t.roles!.title!}: ${DEMO_ROLE_NAME}` }).waitFor();
       await page.screenshot({ path: screenshotPath(`security-role-umbrella-${lang}`) });
       await context.close();
     };
@@ -169,7 +170,7 @@ describe('with the demo data', () => {
     await signInByKeyboard(page, 'viewer', 'viewer password 1');
     await page.getByRole('heading', { name: 'Security Roles' }).waitFor();
     expect(await page.getByRole('link', { name: 'New security role' }).count()).toBe(0);
-    await page.getByRole('link', { name: 'Umbrella' }).click();
+    await page.getByRole('link', { name: DEMO_ROLE_NAME, exact: true }).click();
     await page.getByText('Your security role can view security roles but not change them.').waitFor();
     const grid = page.getByLabel('Service Desk → Service Tickets: Delete Level', { exact: true });
     expect(await grid.isDisabled()).toBe(true);
@@ -184,20 +185,20 @@ describe('with the demo data', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     // Even a hand-made request with the session and its CSRF token is refused.
-    const status = await page.evaluate(async () => {
+    const status = await page.evaluate(async (roleName) => {
       const s = (await (await fetch('/admin/api/v1/session')).json()) as { csrfToken: string };
       const roles = (await (await fetch('/admin/api/v1/roles')).json()) as Array<{
         id: number;
         name: string;
       }>;
-      const umbrella = roles.find((r) => r.name === 'Umbrella')!;
+      const umbrella = roles.find((r) => r.name === roleName)!;
       const res = await fetch(`/admin/api/v1/roles/${umbrella.id}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrfToken },
         body: JSON.stringify({ levels: { 'ServiceDesk/ServiceTickets': { delete: 'All' } } }),
       });
       return res.status;
-    });
+    }, DEMO_ROLE_NAME);
     expect(status).toBe(403);
     await context.close();
   });
@@ -240,7 +241,7 @@ describe('with the demo data', () => {
     await expectNoHorizontalOverflow(page);
     await page.screenshot({ path: screenshotPath('companies-phone'), fullPage: true });
     await page.goto(`${base}/#/system/security-roles`);
-    await page.getByRole('link', { name: 'Umbrella', exact: true }).click();
+    await page.getByRole('link', { name: DEMO_ROLE_NAME, exact: true }).click();
     await page.getByLabel('Service Desk → Service Tickets: Add Level', { exact: true }).waitFor();
     await expectNoHorizontalOverflow(page);
     await page.screenshot({ path: screenshotPath('security-role-phone') });

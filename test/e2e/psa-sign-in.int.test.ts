@@ -6,6 +6,7 @@ import { runCli } from '../../src/cli/program.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { sha256Hex } from '../../src/platform/crypto.js';
 import { ADMIN_ENDPOINTS, ADMIN_PREFIX } from '../../src/psa/http/admin-api.js';
+import { DEMO_ROLE_NAME } from '../../src/psa/service/seed.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestPsa } from '../support/psa-server.js';
 import { memberWithPassword, setPassword, signIn } from './psa-support.js';
@@ -127,7 +128,7 @@ describe.each(databaseKinds)('PSA member sign-in (%s)', (db) => {
       id: number;
       name: string;
     }>;
-    const umbrella = roles.find((r) => r.name === 'Umbrella')!;
+    const umbrella = roles.find((r) => r.name === DEMO_ROLE_NAME)!;
     const res = await call(`${ADMIN_PREFIX}/roles/${umbrella.id}`, {
       method: 'PUT',
       headers: { cookie: s.cookie, 'x-csrf-token': s.csrf },
@@ -207,7 +208,7 @@ describe.each(databaseKinds)('PSA member sign-in (%s)', (db) => {
     expect(await runCli(['psa', 'member', 'password', 'viewer'], io)).toBe(0);
     expect(out.join('\n')).toContain('password set for viewer');
     const stored = await psa.running.psa.services.security.findMember('viewer');
-    expect(stored?.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(stored?.passwordHash).toMatch(/^scrypt\$65536\$8\$2\$/);
     await signIn(psa, 'viewer', 'a brand new passphrase');
     expect(
       await runCli(['psa', 'member', 'password', 'umbrella-none'], { ...io, readStdin: async () => 'x' }),

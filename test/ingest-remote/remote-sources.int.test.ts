@@ -208,6 +208,58 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
     expect((await post('x', { ...headers, 'idempotency-key': 'bad key!' })).status).toBe(400);
   });
 
+  it('keeps the valid lines of a request with a NUL or a lone surrogate, and a retry answers the same', async () => {
+    const before = await daily(customerId);
+    // JSON escapes: the decoded strings hold U+0000 and a lone U+D800 (what PostgreSQL refused).
+    const text = [
+      JSON.stringify(ndjsonEvent(301)),
+      JSON.stringify(ndjsonEvent(302, { identity: 'host\u0000-9' })),
+      JSON.stringify(ndjsonEvent(303)),
+      JSON.stringify(ndjsonEvent(304, { domain: 'x\ud800.example' })),
+      JSON.stringify(ndjsonEvent(305)),
+    ].join('\n');
+    const headers = { authorization: `Bearer ${token}`, 'idempotency-key': 'nul-batch-1' };
+    const first = await post(text, headers);
+    expect(first.status).toBe(200);
+    const report = {
+      accepted: 3,
+      rejected: 2,
+      unrouted: 0,
+      errors: [
+        { line: 2, message: 'line 2: identity: contains a NUL character (U+0000)' },
+        { line: 4, message: 'line 4: domain: contains a lone surrogate (U+D800), not Unicode text' },
+      ],
+      unit: 'ndjson:nul-batch-1',
+    };
+    expect(first.body).toEqual({ ...report, duplicate: false });
+    expect(await daily(customerId)).toBe(before + 3);
+    const retry = await post(text, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ ...report, duplicate: true });
+    expect(await daily(customerId)).toBe(before + 3);
+  });
+
+  it('records a request whose commit fails as failed and answers so, never 500; a retry answers the same', async () => {
+    const db = psa.running.console.services.storage.db;
+    const before = await daily(customerId);
+    const headers = { authorization: `Bearer ${token}`, 'idempotency-key': 'commit-fails-1' };
+    const text = lines([ndjsonEvent(401), ndjsonEvent(402)]);
+    // A commit failure injected for real: the window table is gone while the request commits.
+    await sql`ALTER TABLE con_agg_window RENAME TO con_agg_window_away`.execute(db);
+    let first: Awaited<ReturnType<typeof post>>;
+    try {
+      first = await post(text, headers);
+    } finally {
+      await sql`ALTER TABLE con_agg_window_away RENAME TO con_agg_window`.execute(db);
+    }
+    expect(first.status).toBe(400);
+    expect(String(first.body.message)).toMatch(/^The events were not ingested: could not be committed: /);
+    const retry = await post(text, headers);
+    expect(retry.status).toBe(400);
+    expect(String(retry.body.message)).toMatch(/could not be committed: .*\(earlier run\)\.$/);
+    expect(await daily(customerId)).toBe(before);
+  });
+
   it('refuses bodies over the limit, gzip bombs, other encodings and other content types, counting nothing', async () => {
     const before = await daily(customerId);
     const auth = { authorization: `Bearer ${token}` };
@@ -428,5 +480,19 @@ describe.each(databaseKinds)('remote event sources over the console on %s', (db)
     expect(run2.out).toMatch(/^0 file\(s\) ingested, 1 already ingested, 0 failed/);
     expect(await daily(customerId)).toBe(beforeA + 8 + 4);
     expect((await cli(...args.slice(0, -1), 'csv')).out).toMatch(/--format must be umbrella or dnsfilter/);
+  });
+
+  it('counts a DNSFilter line with a NUL (raw or escaped) as bad and ingests the others', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parasol-dnsfilter-nul-'));
+    const good = (i: number) => JSON.stringify(dnsfilterRecord(40 + 2 * i));
+    const escaped = JSON.stringify({ ...dnsfilterRecord(50), fqdn: 'x\u0000.example' });
+    // A raw NUL byte makes the line invalid JSON, and the parser's message quotes it.
+    writeFileSync(path.join(dir, 'nul.ndjson'), `${good(0)}\n${escaped}\n{"fqdn": "\u0000"\n${good(1)}\n`);
+    const before = await daily(customerId);
+    const [r] = await ingestDnsfilterPath(remoteSources(psa.running.console.services).sink, providerId, dir);
+    expect(r).toMatchObject({ status: 'ingested', rows: 2, badRows: 2 });
+    expect(r!.errors.map((e) => e.line)).toEqual([2, 3]);
+    expect(r!.errors[0]!.message).toBe('line 2: fqdn: contains a NUL character (U+0000)');
+    expect(await daily(customerId)).toBe(before + 2);
   });
 });

@@ -1,6 +1,6 @@
 // `parasol ingest` and `parasol console binding` in-process: plain progress lines without a
 // terminal, the summary (counts, failed files with their reason, bad lines as file:line), exit code.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
@@ -82,6 +82,20 @@ describe('parasol ingest', () => {
       failed: number;
     };
     expect(summary).toMatchObject({ ingested: 0, duplicate: 1, failed: 1 });
+
+    // Touched (same bytes, a new modification time): already ingested, by its content.
+    const later = new Date(Date.now() + 120_000);
+    utimesSync(good, later, later);
+    const touched = await run(['ingest', logs, '--provider', 'Acme', '--concurrency', '0']);
+    expect(touched.out[0]).toMatch(/^0 file\(s\) ingested, 1 already ingested, 1 failed — 0 rows/);
+    process.exitCode = 0;
+    // Corrected upstream (same name, other lines): its counts replace the earlier ones.
+    writeFileSync(good, `${lines.slice(0, 20).join('\n')}\n`);
+    const corrected = await run(['ingest', logs, '--provider', 'Acme', '--concurrency', '0']);
+    expect(corrected.out[0]).toMatch(
+      /^1 file\(s\) ingested \(1 replacing an earlier version\), 0 already ingested, 1 failed — 19 rows, 1 bad/,
+    );
+    process.exitCode = 0;
 
     const unknown = await run(['ingest', logs, '--provider', 'Nobody']);
     expect(unknown.code).toBe(1);

@@ -1,12 +1,15 @@
 // Ingestion of Umbrella DNS log folders into the aggregates, on SQLite and PostgreSQL: exactly once,
 // bad lines, refused files, routing, worker threads, claims and leases, bindings.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { umbrellaKey, umbrellaLines } from '../../src/console/ingest/generate.js';
+import { IngestService } from '../../src/console/ingest/service.js';
+import { IngestStore } from '../../src/console/ingest/store.js';
 import { ConsoleError } from '../../src/console/service/errors.js';
 import { formatUmbrellaCsvLine } from '../../src/console/sources/umbrella-csv.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { databaseKinds, openTestStorage } from '../support/databases.js';
 import { makeWorld, ORG_A, ORG_B, tempDir, type World, writeLogFiles } from './support.js';
 
@@ -23,7 +26,7 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     await w.storage.close();
   });
 
-  it('ingests each file once: a second run changes nothing and reports duplicates; a changed file is a new unit', async () => {
+  it('ingests each file once: a second run changes nothing and reports duplicates; a changed file replaces its counts', async () => {
     const first = await w.service.ingestPath(w.providerId, root, { concurrency: 2 });
     expect(first).toMatchObject({ files: 3, ingested: 3, duplicate: 0, failed: 0, rows: 9000, badRows: 0 });
     // Rows of ORG_B have no binding: counted as unrouted, not aggregated.
@@ -38,15 +41,17 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect(second.units.every((u) => u.status === 'duplicate')).toBe(true);
     expect(await w.store.snapshot(w.providerId)).toEqual(before);
 
-    // The same key with other content (another size and time): a new version, ingested again.
+    // The same key with other content (another size and time): a new version, whose counts replace
+    // the earlier version's (f000 had 2,000 rows of ORG_A) instead of adding to them.
     const file = path.join(root, umbrellaKey(ORG_A, Date.UTC(2026, 0, 5, 0), 'f000'));
     writeFileSync(file, gzipSync(`${[...umbrellaLines({ rows: 10, orgIds: [ORG_A] })].join('\n')}\n`));
     const third = await w.service.ingestPath(w.providerId, root, { concurrency: 1 });
-    expect(third).toMatchObject({ ingested: 1, duplicate: 2, rows: 10 });
+    expect(third).toMatchObject({ ingested: 1, replaced: 1, duplicate: 2, rows: 10 });
     const units = (await w.store.listUnits(w.providerId)).filter((u) => u.sourceKey === `file:${file}`);
     expect(units.map((u) => u.status)).toEqual(['done', 'done']);
+    expect(units[0]!.replacedBy).toBe(units[1]!.id);
     expect(new Set(units.map((u) => u.version)).size).toBe(2);
-    expect((await w.service.daily(w.providerId, w.alpha, {}))[0]!.requests).toBe(6010);
+    expect((await w.service.daily(w.providerId, w.alpha, {}))[0]!.requests).toBe(4010);
   });
 
   it('counts and reports a malformed line (file and line) and ingests the rest of the file', async () => {
@@ -192,6 +197,50 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect((await w.store.claim(unit, 'host#4#d', now + 999_999, 60_000)).state).toBe('done');
   });
 
+  it('of two versions of one file committed at once, one counts: the later replaces the earlier', async () => {
+    const store2 = new IngestStore(w.storage.db, w.storage.dialect);
+    const day = '2026-01-20';
+    const deltasOf = (requests: number) => ({
+      events: requests,
+      windowCounts: [],
+      dailyTotals: [{ customerId: w.alpha, day, requests, allowed: requests, blocked: 0, byCategory: {} }],
+      topDomains: [],
+      identities: [],
+    });
+    const now = Date.now();
+    const claimed = await Promise.all(
+      ['v1', 'v2'].map((version, i) =>
+        (i === 0 ? w.store : store2).claim(
+          { providerId: w.providerId, sourceKey: 'file:/race/x.csv', version },
+          `host#${i}#race`,
+          now,
+          60_000,
+        ),
+      ),
+    );
+    const ids = claimed.map((c) => (c.state === 'claimed' ? c.unitId : -1));
+    const results = await Promise.all(
+      [5, 7].map((n, i) =>
+        (i === 0 ? w.store : store2).commitFile(
+          w.providerId,
+          ids[i]!,
+          `host#${i}#race`,
+          { bytes: n, rows: n, badRows: 0, unrouted: 0 },
+          [],
+          deltasOf(n),
+          256,
+          now,
+          { sourceKey: 'file:/race/x.csv', digest: `race-${n}`, force: false },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.state)).toEqual(['counted', 'counted']);
+    const requests = (await w.service.daily(w.providerId, w.alpha, { from: day, to: day }))[0]!.requests;
+    expect([5, 7]).toContain(requests);
+    const units = (await w.store.listUnits(w.providerId)).filter((u) => u.sourceKey === 'file:/race/x.csv');
+    expect(units.filter((u) => u.replacedBy === null)).toHaveLength(1);
+  });
+
   it('manages bindings per customer, refuses a value bound twice, and keeps tenants apart', async () => {
     const list = await w.service.listBindings(w.providerId, w.alpha);
     expect(list.map((b) => [b.kind, b.value])).toEqual([['umbrella-org', ORG_A]]);
@@ -219,6 +268,69 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect((await w.service.listBindings(w.providerId, w.beta)).map((b) => b.value)).toEqual(['beta-logs/']);
     const audit = await w.consoleStore.listAudit(w.providerId);
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['binding.added', 'binding.removed']));
+  });
+
+  it('counts the same content once when two processes ingest two copies of it at the same time', async () => {
+    const dirs = [tempDir(), tempDir()];
+    const day = Date.UTC(2026, 0, 12, 2);
+    const bytes = gzipSync(
+      `${[...umbrellaLines({ rows: 2000, orgIds: [ORG_A], startMs: day, spanMs: 3600_000, seed: 77 })].join('\n')}\n`,
+    );
+    dirs.forEach((dir, i) => {
+      const file = path.join(dir, umbrellaKey(ORG_A, day, `cc${i}`));
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, bytes);
+    });
+    const other = new IngestService(
+      new IngestStore(w.storage.db, w.storage.dialect),
+      w.consoleStore,
+      systemClock,
+    );
+    try {
+      const [a, b] = await Promise.all([
+        w.service.ingestPath(w.providerId, dirs[0]!, { concurrency: 1 }),
+        other.ingestPath(w.providerId, dirs[1]!, { concurrency: 1 }),
+      ]);
+      expect(a.ingested + b.ingested).toBe(1);
+      expect(a.duplicate + b.duplicate).toBe(1);
+      const daily = await w.service.daily(w.providerId, w.alpha, { from: '2026-01-12', to: '2026-01-12' });
+      expect(daily[0]!.requests).toBe(2000);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('knows a touched file counted before contents were digested by its name, size and rows', async () => {
+    const dir = tempDir();
+    const day = Date.UTC(2026, 0, 14, 2);
+    const file = path.join(dir, umbrellaKey(ORG_A, day, 'lgcy'));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      gzipSync(
+        `${[...umbrellaLines({ rows: 40, orgIds: [ORG_A], startMs: day, spanMs: 3600_000 })].join('\n')}\n`,
+      ),
+    );
+    const first = await w.service.ingestPath(w.providerId, file, { concurrency: 0 });
+    expect(first).toMatchObject({ ingested: 1, rows: 40 });
+    // As a unit ingested before migration 0009 looks: no digest, no content row, no contribution.
+    const unit = (await w.store.getUnit(w.providerId, `file:${file}`, first.units[0]!.version))!;
+    await w.storage.db.deleteFrom('con_ingest_content').where('unit_id', '=', unit.id).execute();
+    await w.storage.db.deleteFrom('con_ingest_contribution').where('unit_id', '=', unit.id).execute();
+    await w.storage.db
+      .updateTable('con_ingest_unit')
+      .set({ content_digest: null })
+      .where('id', '=', unit.id)
+      .execute();
+    const before = await w.store.snapshot(w.providerId);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(file, later, later);
+    const touched = await w.service.ingestPath(w.providerId, file, { concurrency: 0 });
+    expect(touched).toMatchObject({ ingested: 0, duplicate: 1 });
+    expect(await w.store.snapshot(w.providerId)).toEqual(before);
+    expect((await w.store.getUnit(w.providerId, `file:${file}`, unit.version))!.contentDigest).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
   });
 
   it('reads a file appended to (a new version) as a new unit, and a single file given by path', async () => {

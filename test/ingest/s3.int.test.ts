@@ -2,6 +2,7 @@
 // cursor: a second run lists only the keys after it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +117,51 @@ describe.each(databaseKinds)('S3 ingestion on %s', (kind) => {
       await w.storage.db.deleteFrom('con_source_cursor').where('provider_id', '=', w.providerId).execute();
       const r4 = await w.service.ingestPath(w.providerId, url, { concurrency: 0, s3: { endpoint } });
       expect(r4).toMatchObject({ listed: 6, files: 5, ingested: 0, duplicate: 5 });
+    } finally {
+      await w.storage.close();
+    }
+  });
+
+  it('counts the same objects under a second prefix once (size and ETag, else the content digest)', async () => {
+    const w = await makeWorld(await openTestStorage(kind));
+    try {
+      const root = tempDir();
+      const files = await writeLogFiles(root, { files: 2, rows: 300, orgIds: [ORG_A], seed: 5 });
+      await upload(root, files, `${kind}-copy1/`);
+      const r1 = await w.service.ingestPath(w.providerId, `s3://${BUCKET}/${kind}-copy1/`, {
+        concurrency: 0,
+        s3: { endpoint },
+      });
+      expect(r1).toMatchObject({ ingested: 2, rows: 600 });
+      const before = await w.store.snapshot(w.providerId);
+
+      // A re-upload of the same objects under another prefix: known by size and ETag, not read.
+      await upload(root, files, `${kind}-copy2/backup/`);
+      const r2 = await w.service.ingestPath(w.providerId, `s3://${BUCKET}/${kind}-copy2/`, {
+        concurrency: 0,
+        s3: { endpoint },
+      });
+      expect(r2).toMatchObject({ files: 2, ingested: 0, duplicate: 2, rows: 0 });
+      expect(r2.units.map((u) => u.duplicateOf)).toEqual(r1.units.map((u) => u.sourceKey));
+
+      // The same lines uploaded uncompressed (another size and ETag): read, and found by their digest.
+      const client = createS3Client({ endpoint });
+      try {
+        for (const f of files) {
+          const key = `${kind}-copy3/${path.relative(root, f).split(path.sep).join('/').replace(/\.gz$/, '')}`;
+          await client.send(
+            new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gunzipSync(readFileSync(f)) }),
+          );
+        }
+      } finally {
+        client.destroy();
+      }
+      const r3 = await w.service.ingestPath(w.providerId, `s3://${BUCKET}/${kind}-copy3/`, {
+        concurrency: 1,
+        s3: { endpoint },
+      });
+      expect(r3).toMatchObject({ files: 2, ingested: 0, duplicate: 2 });
+      expect(await w.store.snapshot(w.providerId)).toEqual(before);
     } finally {
       await w.storage.close();
     }

@@ -6,7 +6,7 @@
 // Umbrella org ids) and writes Umbrella DNS logs whose files each hold one infected host: one ticket
 // per file is the "exactly once in effect" marker.
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { delivery } from '../../src/console/delivery/index.js';
@@ -16,8 +16,7 @@ import { formatUmbrellaCsvLine } from '../../src/console/sources/umbrella-csv.js
 import { openParasol } from '../../src/main.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createTestSchema, dropTestSchema } from '../../src/platform/db.js';
-import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
-import { seedPsa } from '../../src/psa/service/seed.js';
+import { DEMO_ROLE_NAME, seedPsa } from '../../src/psa/service/seed.js';
 import { postgresUrl } from '../support/databases.js';
 import { type Started, startParasolProcess } from './support.js';
 
@@ -82,7 +81,7 @@ export async function startCluster(
     opened = await openParasol(loadConfig(env, { logLevel: 'warn' }));
     const { psa, console: s } = opened;
     await seedPsa(psa, { demo: true });
-    const role = await psa.admin.getRole(ARTICLE_ROLE.name);
+    const role = await psa.admin.getRole(DEMO_ROLE_NAME);
     const member = await psa.admin.createMember(
       'api',
       { identifier: 'ScaleApi', name: 'Scale', role: role.id },
@@ -98,6 +97,7 @@ export async function startCluster(
       {
         enabled: true,
         site: new URL(psaUrl).host,
+        trustedCa: readFileSync(path.join(dataDir, 'tls', 'cert.pem'), 'utf8'),
         companyId,
         clientId: CLIENT_ID,
         publicKey: key.publicKey,

@@ -25,6 +25,7 @@ describe.each(databaseKinds)('operations endpoints on %s', (db) => {
       {
         enabled: true,
         site: psa.hostPort,
+        trustedCa: psa.ca,
         companyId: psa.companyId,
         clientId: psa.clientId,
         publicKey: key.publicKey,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/platform/crypto.js';
 import { sql } from '../../src/platform/db.js';
 import type { Database } from '../../src/platform/db-types.js';
-import { DEMO_TICKET_ID } from '../../src/psa/service/seed.js';
+import { DEMO_ROLE_NAME, DEMO_TICKET_ID } from '../../src/psa/service/seed.js';
 import { databaseKinds } from '../support/databases.js';
 import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 import { admin, basic, type CallResult, cliOk, ok, rest } from './support.js';
@@ -84,7 +84,12 @@ describe.each(databaseKinds)('private keys are nowhere, on %s', (db) => {
     const member = await ok<{ id: number }>(
       admin(psa, 'POST', '/members', {
         auth: adminKey,
-        body: { kind: 'api', identifier: 'secret-api', name: 'Secret test integration', role: 'Umbrella' },
+        body: {
+          kind: 'api',
+          identifier: 'secret-api',
+          name: 'Secret test integration',
+          role: DEMO_ROLE_NAME,
+        },
       }),
     );
     memberId = member.id;

@@ -1,7 +1,8 @@
 // Starts a real Parasol PSA over HTTPS (self-signed certificate, port 0) on a fresh SQLite or
 // PostgreSQL database, seeded with the demo data, and offers helpers to create roles, API members
-// and keys the way an admin would (through the admin service the CLI and admin API use).
-import { mkdtempSync } from 'node:fs';
+// and keys the way an admin would (through the admin service the CLI and admin API use). Nothing
+// trusts the certificate implicitly: a provider's PSA Integration Details name it (`psa.ca`).
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -42,6 +43,8 @@ export interface TestPsa {
   databaseUrl: string | undefined;
   /** Everything the server logged, as text (for "no secret in logs" checks). */
   logs: () => string;
+  /** The server's self-signed certificate (PEM): what a provider's `trustedCa` must name. */
+  ca: string;
   /** fetch that trusts the test server's self-signed certificate. */
   fetch: (url: string, init?: RequestInit & { headers?: Record<string, string> }) => Promise<Response>;
   /** An API member with a role built from `preset` (or an existing role name) and a fresh key. */
@@ -59,6 +62,8 @@ export async function startTestPsa(
     demo?: boolean;
     clock?: Clock;
     rateLimitPerMinute?: number;
+    /** Sign-in attempts a minute per client address (default: high, as suites sign in often). */
+    signInAttemptsPerMinute?: number;
     /**
      * Run the console's delivery workers and schedules in the server (default: no — tests that
      * drive the engine themselves, often on a manual clock, must be the only ones delivering).
@@ -89,6 +94,7 @@ export async function startTestPsa(
       dataDir,
       ...(databaseUrl ? { databaseUrl } : {}),
       logLevel,
+      signInAttemptsPerMinute: options.signInAttemptsPerMinute ?? 10_000,
       psa: { host: '127.0.0.1', port: 0, rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000 },
       console: {
         host: '127.0.0.1',
@@ -103,7 +109,8 @@ export async function startTestPsa(
   const services = running.psa.services;
   await seedPsa(services, { demo: options.demo ?? true });
   const origin = running.psa.url;
-  const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  const ca = readFileSync(running.psa.certFile!, 'utf8');
+  const dispatcher = new Agent({ connect: { ca } });
   const companyId = config.psa.companyId;
 
   const keyFor = async (memberId: number, description: string): Promise<TestKey> => {
@@ -126,6 +133,7 @@ export async function startTestPsa(
     clientId: '8d3e5b9a-4c1f-4e2a-9b7d-2f6a1c0e5d43',
     dataDir,
     databaseUrl,
+    ca,
     logs: () => logText,
     fetch: (url, init) =>
       undiciFetch(url, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>,

@@ -4,11 +4,19 @@
 import { cloneElement, type ReactElement, type ReactNode, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 
+/** A server message's stable key and parameters (see MESSAGES in each server's errors.ts). */
+export interface Keyed {
+  key?: string | undefined;
+  params?: Readonly<Record<string, string | number>> | undefined;
+}
+
 /** What the kit reads of a failed request, whichever app's API client threw it. */
-export interface RequestFailure {
+export interface RequestFailure extends Keyed {
   status: number;
+  /** The server's own (English) words. */
+  message: string;
   /** The fields the server named ('' for none), each with its message. */
-  issues: ReadonlyArray<{ field: string; message: string }>;
+  issues: ReadonlyArray<{ field: string; message: string } & Keyed>;
   /** Seconds from Retry-After (a lock-out or a rate limit). */
   retryAfter?: number | undefined;
 }
@@ -34,23 +42,47 @@ export interface ErrorReading {
   failureOf: (error: unknown) => RequestFailure | undefined;
   /** Summary keys by status beyond the shared ones. */
   summaries?: Readonly<Record<number, string>>;
+  /** A parameter's value in the reader's words (a function id → its name …); the value as it is if none. */
+  useLocalizeParam?: () => (name: string, value: string | number) => string | number;
 }
 
-/** A failed request: a translated summary, then the server's own words and the fields it named. */
+const sameValue = (_name: string, value: string | number) => value;
+const noLocalizer = () => sameValue;
+
+/**
+ * A server message in the reader's language: `serverErrors.<key>` of the app's catalogue with the
+ * parameters (each in the reader's words), or the server's English words for a key the catalogue
+ * lacks or a message without one.
+ */
+export function useServerText(reading: ErrorReading) {
+  const { t } = useTranslation();
+  const localize = (reading.useLocalizeParam ?? noLocalizer)();
+  return (m: Keyed & { message: string }): string => {
+    if (!m.key) return m.message;
+    const params: Record<string, string | number> = {};
+    for (const [name, value] of Object.entries(m.params ?? {})) params[name] = localize(name, value);
+    return t(`serverErrors.${m.key}`, { ...params, defaultValue: m.message });
+  };
+}
+
+/** A failed request: a translated summary, then the server's message and the fields it named. */
 export function ErrorMessage({ error, reading }: { error: unknown; reading: ErrorReading }) {
   const { t } = useTranslation();
+  const text = useServerText(reading);
   if (!error) return null;
   const failure = reading.failureOf(error);
   const key = failure && (reading.summaries?.[failure.status] ?? SUMMARIES[failure.status]);
   return (
     <div className="message error" role="alert">
-      <strong>{t(key ?? 'errors.failed')}</strong> {error instanceof Error ? error.message : String(error)}
+      <strong>{t(key ?? 'errors.failed')}</strong>{' '}
+      {failure ? text(failure) : error instanceof Error ? error.message : String(error)}
       {failure && failure.issues.length > 0 && (
         <ul>
           {failure.issues.map((i) => (
             <li key={`${i.field}:${i.message}`}>
-              {i.field ? `${i.field}: ` : ''}
-              {i.message}
+              {/* A keyed message says what it is about; an unkeyed one is prefixed by its field. */}
+              {i.field && !i.key ? `${i.field}: ` : ''}
+              {text(i)}
             </li>
           ))}
         </ul>

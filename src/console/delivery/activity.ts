@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db-types.js';
 import { ConsoleError } from '../service/errors.js';
+import { readWriteDetail } from './write-details.js';
 
 export interface CustomerHealth {
   customerId: number;
@@ -49,7 +50,10 @@ export interface WriteLogEntry {
   path: string;
   status: number | null;
   outcome: string;
+  /** The effect's English words, and their key and parameters (write-details.ts) when a template reads them. */
   detail: string;
+  key?: string;
+  params?: Record<string, string>;
 }
 
 const MAPPING_REASON = {
@@ -201,6 +205,7 @@ export class ActivityService {
       status: r.status === null ? null : Number(r.status),
       outcome: r.outcome,
       detail: r.detail,
+      ...readWriteDetail(r.detail),
     }));
   }
 

@@ -36,7 +36,7 @@ export async function autoCloseQuiet(
       let q = trx.selectFrom('con_ticket_track').select(trackColumns).where('id', '=', id);
       if (dialect === 'postgres') q = q.forUpdate();
       const row = (await q.executeTakeFirst()) as TrackRow | undefined;
-      if (!row || row.state !== 'open') return 0;
+      if (row?.state !== 'open') return 0;
       const rule = withAutoClose.find((r) => r.id === Number(row.rule_id));
       if (!rule) return 0;
       const override = overrides.find(

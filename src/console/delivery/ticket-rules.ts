@@ -8,7 +8,7 @@ import { cwDate } from '../../platform/clock.js';
 import { type Database, decodeJson } from '../../platform/db-types.js';
 import { DEFAULT_WINDOW_MINUTES } from '../aggregate/windows.js';
 import { parse } from '../service/accounts.js';
-import { ConsoleError } from '../service/errors.js';
+import { ConsoleError, notFound } from '../service/errors.js';
 import type { ConsoleStore, Db } from '../store/console-store.js';
 import {
   DEFAULT_RULE_SETTINGS,
@@ -35,10 +35,16 @@ export interface RuleOverrideView {
 
 function invalid(e: unknown, what: string): never {
   if (e instanceof TicketRuleError) {
-    throw new ConsoleError(
+    throw ConsoleError.keyed(
       'invalid',
-      `${what} is not valid: ${e.issues.map((i) => `${i.path || '(rule)'}: ${i.message}`).join('; ')}`,
-      e.issues.map((i) => ({ path: i.path, message: i.message })),
+      'ticketRule.invalid',
+      { what, detail: e.issues.map((i) => `${i.path || '(rule)'}: ${i.message}`).join('; ') },
+      e.issues.map((i) => ({
+        path: i.path,
+        message: i.message,
+        key: 'field.invalid',
+        params: { detail: i.message },
+      })),
     );
   }
   throw e;
@@ -106,7 +112,7 @@ export class TicketRuleService {
 
   async getRule(providerId: number, ruleId: number): Promise<TicketRule> {
     const rule = (await this.listRules(providerId)).find((r) => r.id === ruleId);
-    if (!rule) throw new ConsoleError('not-found', 'ticket rule not found');
+    if (!rule) throw notFound('ticket rule');
     return rule;
   }
 
@@ -129,7 +135,7 @@ export class TicketRuleService {
       .where('provider_id', '=', providerId)
       .where('name', '=', name)
       .executeTakeFirst();
-    if (existing) throw new ConsoleError('conflict', `A ticket rule named '${name}' already exists.`);
+    if (existing) throw ConsoleError.keyed('conflict', 'ticketRule.nameInUse', { name });
     const row = await this.db
       .insertInto('con_ticket_rule')
       .values({
@@ -158,6 +164,15 @@ export class TicketRuleService {
       invalid(e, 'The ticket rule');
     }
     const at = this.at();
+    // Renaming onto another rule's name is the same conflict as creating it (not a constraint error).
+    const clash = await this.db
+      .selectFrom('con_ticket_rule')
+      .select('id')
+      .where('provider_id', '=', providerId)
+      .where('name', '=', name)
+      .where('id', '!=', ruleId)
+      .executeTakeFirst();
+    if (clash) throw new ConsoleError('conflict', `A ticket rule named '${name}' already exists.`);
     await this.db
       .updateTable('con_ticket_rule')
       .set({
@@ -225,7 +240,7 @@ export class TicketRuleService {
   ): Promise<RuleOverrideView | null> {
     const rule = await this.getRule(providerId, ruleId);
     const customer = await this.store.getCustomer(providerId, customerId);
-    if (!customer) throw new ConsoleError('not-found', 'customer not found');
+    if (!customer) throw notFound('customer');
     const at = this.at();
     if (input === null) {
       await this.db

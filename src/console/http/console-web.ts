@@ -3,12 +3,13 @@
 // one page; every screen's data comes from /api/v1, which requires a signed-in user. The security
 // headers (CSP `default-src 'self'` …) are the console server's, set on every answer.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { packageRoot } from '../../platform/package-root.js';
 
 /** Where `npm run build:web` puts the bundle (from the repository root: dist/console-web). */
-export const CONSOLE_WEB_DIR = fileURLToPath(new URL('../../../dist/console-web/', import.meta.url));
+export const CONSOLE_WEB_DIR = `${path.join(packageRoot(), 'dist', 'console-web')}${path.sep}`;
 
 export async function registerConsoleWeb(app: FastifyInstance, root = CONSOLE_WEB_DIR): Promise<void> {
   await app.register(fastifyStatic, { root, serve: false });

@@ -1,21 +1,16 @@
 // Console API routes of ticketing, configuration sync, activity and health (CON-7 … CON-11): part
 // of THE console route table (routes.ts appends them), with the role each route needs.
 import { z } from 'zod';
+import { MAX_ID } from '../../platform/input-guard.js';
 import { delivery } from '../delivery/index.js';
 import { ruleCreateSchema, ruleOverrideSchema, ruleUpdateSchema } from '../delivery/ticket-rules.js';
 import { simulateSchema } from '../delivery/ticket-simulator.js';
 import { ConsoleError } from '../service/errors.js';
-import { actor, type ConsoleRoute, id, provider, type RouteContext } from './route-kit.js';
+import { actor, type ConsoleRoute, id, provider, queryNumber } from './route-kit.js';
 
-const syncBody = z.object({ customerIds: z.array(z.number().int().min(1)).max(10_000).optional() }).strict();
-const retryBody = z.object({ customerId: z.number().int().min(1).optional() }).strict();
-
-const optionalNumber = (c: RouteContext, name: string): number | undefined => {
-  const raw = c.query[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d{1,15}$/.test(raw)) throw new ConsoleError('invalid', `${name} must be a positive whole number`);
-  return Number(raw);
-};
+const customerId = z.number().int().min(1).max(MAX_ID);
+const syncBody = z.object({ customerIds: z.array(customerId).max(10_000).optional() }).strict();
+const retryBody = z.object({ customerId: customerId.optional() }).strict();
 
 export const DELIVERY_ROUTES: readonly ConsoleRoute[] = [
   {
@@ -95,7 +90,7 @@ export const DELIVERY_ROUTES: readonly ConsoleRoute[] = [
     access: 'user',
     handler: (c) =>
       delivery(c.services).tracks(provider(c), {
-        customerId: optionalNumber(c, 'customerId'),
+        customerId: queryNumber(c, 'customerId'),
         state: c.query.state,
       }),
   },
@@ -160,9 +155,9 @@ export const DELIVERY_ROUTES: readonly ConsoleRoute[] = [
     access: 'user',
     handler: (c) =>
       delivery(c.services).activity.writeLog(provider(c), {
-        customerId: optionalNumber(c, 'customerId'),
-        beforeId: optionalNumber(c, 'beforeId'),
-        limit: optionalNumber(c, 'limit'),
+        customerId: queryNumber(c, 'customerId'),
+        beforeId: queryNumber(c, 'beforeId'),
+        limit: queryNumber(c, 'limit'),
       }),
   },
   {

@@ -2,8 +2,9 @@
 // path, the signed-in provider and actor). routes.ts and the feature route tables build on it.
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { MAX_ID, parseId } from '../../platform/input-guard.js';
 import type { SessionUser } from '../service/auth.js';
-import { ConsoleError } from '../service/errors.js';
+import { ConsoleError, notFound } from '../service/errors.js';
 import type { ConsoleServices } from '../service/services.js';
 
 /**
@@ -37,11 +38,28 @@ export interface ConsoleRoute {
   handler: (c: RouteContext) => Promise<unknown>;
 }
 
+/** An id from the path: 400 unless digits; 404 past MAX_ID, like any id that does not exist. */
 export const id = (c: RouteContext, name = 'id'): number => {
   const raw = c.params[name];
-  if (raw === undefined || !/^\d{1,15}$/.test(raw))
-    throw new ConsoleError('invalid', `${name} must be a positive whole number`);
-  return Number(raw);
+  const parsed = parseId(raw);
+  if (parsed.ok) return parsed.id;
+  if (parsed.reason === 'out-of-range') throw notFound(`${name} ${raw}`);
+  throw new ConsoleError('invalid', `${name} must be a positive whole number`);
+};
+
+/** An optional id or count from the query string: 400 naming it unless digits up to MAX_ID. */
+export const queryNumber = (c: RouteContext, name: string): number | undefined => {
+  const raw = c.query[name];
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = parseId(raw);
+  if (parsed.ok) return parsed.id;
+  throw new ConsoleError(
+    'invalid',
+    parsed.reason === 'out-of-range'
+      ? `${name} must be at most ${MAX_ID}`
+      : `${name} must be a positive whole number`,
+    [{ path: name, message: parsed.reason === 'out-of-range' ? 'out of range' : 'not a whole number' }],
+  );
 };
 export const provider = (c: RouteContext) => c.session!.provider.id;
 export const actor = (c: RouteContext) => c.session!.user.email;

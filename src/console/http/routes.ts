@@ -1,6 +1,8 @@
 // THE console API table: every route with its required role, input schemas and handler. The
 // server, the OpenAPI document and the tenant-isolation test all read this one table. Handlers get
 // the signed-in user's provider id and pass it to every service call (tenant isolation).
+
+import { clientOf } from '../../platform/sign-in-guard.js';
 import { ingestion } from '../ingest/index.js';
 import { bindingSchema } from '../ingest/service.js';
 import {
@@ -21,7 +23,7 @@ import { ingestTokenCreateSchema } from '../sources-remote/ingest-tokens.js';
 import { ingestNdjson, NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
 import { umbrellaSettingsSchema } from '../sources-remote/umbrella-settings.js';
 import { DELIVERY_ROUTES } from './delivery-routes.js';
-import { actor, type ConsoleRoute, header, id, provider, SESSION_COOKIE } from './route-kit.js';
+import { actor, type ConsoleRoute, header, id, provider, queryNumber, SESSION_COOKIE } from './route-kit.js';
 
 export { type Access, type ConsoleRoute, type RouteContext, SESSION_COOKIE } from './route-kit.js';
 
@@ -34,7 +36,12 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     body: signInSchema,
     handler: async (c) => {
       const creds = parse(signInSchema, c.body, 'sign-in');
-      const { token, session } = await c.services.auth.signIn(creds.email, creds.password);
+      // The socket's address: no X-Forwarded-For is trusted (Fastify's trustProxy is off).
+      const { token, session } = await c.services.auth.signIn(
+        creds.email,
+        creds.password,
+        clientOf(c.reply.request.ip),
+      );
       c.reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,
         secure: c.services.tls,
@@ -43,7 +50,8 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
         maxAge: SESSION_ABSOLUTE_MS / 1000,
       });
       return {
-        user: publicUser(session.user, c.services.clock.now()),
+        // Just signed in from this address, so not locked out from it.
+        user: publicUser(session.user, false),
         provider: session.provider,
         csrfToken: session.csrfToken,
       };
@@ -55,7 +63,7 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     summary: 'The signed-in user, provider and CSRF token',
     access: 'user',
     handler: async (c) => ({
-      user: publicUser(c.session!.user, c.services.clock.now()),
+      user: await c.services.accounts.getUser(provider(c), c.session!.user.id),
       provider: c.session!.provider,
       csrfToken: c.session!.csrfToken,
     }),
@@ -112,15 +120,16 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
   {
     method: 'PATCH',
     path: '/api/v1/users/:id',
-    summary: "Change a user's name, role or password",
+    summary: "Change a user's name, role or password (a new password ends the user's other sessions)",
     access: 'admin',
     body: userUpdateSchema,
-    handler: (c) => c.services.accounts.updateUser(provider(c), id(c), c.body, actor(c)),
+    handler: (c) =>
+      c.services.accounts.updateUser(provider(c), id(c), c.body, actor(c), c.session!.tokenDigest),
   },
   {
     method: 'DELETE',
     path: '/api/v1/users/:id',
-    summary: 'Remove a user',
+    summary: 'Remove a user (not the last admin)',
     access: 'admin',
     status: 204,
     handler: (c) => c.services.accounts.deleteUser(provider(c), id(c), actor(c)),
@@ -388,7 +397,7 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     summary: 'Admin audit log',
     access: 'admin',
     handler: async (c) =>
-      c.services.store.listAudit(provider(c), Math.min(Number(c.query.limit ?? 200) || 200, 1000)),
+      c.services.store.listAudit(provider(c), Math.min(queryNumber(c, 'limit') ?? 200, 1000)),
   },
   ...DELIVERY_ROUTES,
 ];

@@ -3,7 +3,13 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { badUrlMessage, findInputProblem } from '../../platform/input-guard.js';
 import { registerOperations, requestId } from '../../platform/operations.js';
 import { ConnectWiseError } from '../psa-client/types.js';
 import { ConsoleError } from '../service/errors.js';
@@ -30,21 +36,15 @@ async function guard(req: FastifyRequest, route: ConsoleRoute, services: Console
     return undefined;
   }
   const session = await services.auth.authenticate(req.cookies[SESSION_COOKIE]);
-  if (!session) throw new ConsoleError('unauthorized', 'Sign in first.');
+  if (!session) throw ConsoleError.keyed('unauthorized', 'session.required');
   if (route.method !== 'GET') {
     const sent = req.headers['x-csrf-token'];
     if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) {
-      throw new ConsoleError(
-        'forbidden',
-        'The x-csrf-token header is missing or wrong: reload the page and try again.',
-      );
+      throw ConsoleError.keyed('forbidden', 'session.csrf');
     }
   }
   if (route.access === 'admin' && session.user.role !== 'admin') {
-    throw new ConsoleError(
-      'forbidden',
-      'Your role is read-only: an admin of this account can make this change.',
-    );
+    throw ConsoleError.keyed('forbidden', 'access.readOnly');
   }
   return session;
 }
@@ -72,6 +72,9 @@ export async function buildConsoleApp(
     bodyLimit: CONSOLE_BODY_LIMIT,
     // Every log line of a request carries its id (reqId); the response echoes it (x-request-id).
     genReqId: requestId,
+    // Errors before routing (a path whose percent-escapes are not UTF-8), in the console's shape too.
+    frameworkErrors: (error: Error, _req: unknown, reply: FastifyReply) =>
+      reply.status(400).send(new ConsoleError('invalid', badUrlMessage(error)).toBody()),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   await app.register(cookie);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
@@ -99,6 +102,21 @@ export async function buildConsoleApp(
     return reply
       .status(500)
       .send({ error: 'internal', message: `An unexpected error occurred (request ${req.id}).` });
+  });
+  // Before any handler (issue 13): no NUL or lone surrogate in any string of the path, query or
+  // body, and no id past MAX_ID in the body; both databases then see the same, storable values.
+  app.addHook('preValidation', async (req) => {
+    for (const [where, value] of [
+      ['path', req.params],
+      ['query', req.query],
+      ['body', req.body],
+    ] as const) {
+      const p = findInputProblem(value);
+      if (p) {
+        const field = where === 'body' ? p.field : `The ${where} parameter ${p.field}`;
+        throw new ConsoleError('invalid', `${field} ${p.problem}`, [{ path: p.field, message: p.problem }]);
+      }
+    }
   });
   app.setNotFoundHandler(async (_req, reply) =>
     reply.status(404).send({ error: 'not-found', message: 'No such page or API.' }),

@@ -3,9 +3,9 @@
 // the caller releases the unit for a later run) and is replaced on demand. Size 0 processes files
 // on the calling thread instead (tests, debugging).
 //
-// Starting a thread costs ~0.3–0.4 s (it loads the TypeScript sources), a third of what a 1M-row file
-// takes, so threads are kept between files and between calls: an idle thread does not keep the
-// process alive (unref) and ends after `idleMs` without work.
+// Starting a thread costs ~0.3–0.4 s from the TypeScript sources (less from the compiled bundle), so
+// threads are kept between files and between calls: an idle thread does not keep the process alive
+// (unref) and ends after `idleMs` without work.
 import { createReadStream } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { type FileProgress, type FileResult, type FileTask, processFile } from './process-file.js';
@@ -36,7 +36,14 @@ interface Job {
 /** How long an idle thread is kept (longer than the worker role's default folder scan interval). */
 export const DEFAULT_IDLE_MS = 120_000;
 
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+/**
+ * Compiled (`parasol` runs the bundle in dist/server): the worker's own bundle entry beside this
+ * chunk. From the TypeScript sources (tsx, tests): worker-boot.mjs registers tsx, then loads worker.ts.
+ */
+const COMPILED = !import.meta.url.endsWith('.ts');
+const BOOT = COMPILED
+  ? new URL('./ingest-worker.js', import.meta.url)
+  : new URL('./worker-boot.mjs', import.meta.url);
 /**
  * A file's garbage is almost all short-lived (a line, its fields, its event): a young generation of
  * 8 MB keeps each thread's peak memory ~25 MB below V8's default (2 workers stay under 300 MB), for

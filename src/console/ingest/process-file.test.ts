@@ -105,6 +105,19 @@ describe('processFile', () => {
     expect(r.deltas.dailyTotals[0]!.requests).toBe(4);
   });
 
+  it('counts a line with a NUL byte as bad (PostgreSQL cannot store U+0000) and ingests the others', async () => {
+    const lines = [line(), line({ identity: 'host\u0000-2' }), line(), `${line()}\u0000`, line()];
+    for (const bytes of [Buffer.from(lines.join('\n')), gzipSync(lines.join('\n'))]) {
+      const r = ok(await run(bytes, task(), [7, 64]));
+      expect(r.rows).toBe(3);
+      expect(r.errors).toEqual([
+        { line: 2, message: 'line 2: contains a NUL character (U+0000)' },
+        { line: 4, message: 'line 4: contains a NUL character (U+0000)' },
+      ]);
+      expect(r.deltas.identities.map((i) => i.label)).toEqual(['host-1.corp']);
+    }
+  });
+
   it('keeps only the first errors but counts them all', async () => {
     const text = [line(), ...Array.from({ length: 30 }, () => 'x,y'), line()].join('\n');
     const r = ok(await processFile(chunked(Buffer.from(text)), { ...task(), maxErrors: 5 }));

@@ -8,12 +8,13 @@
 //
 // When is a file refused as a whole (failed, nothing counted)?
 //   * it starts with the gzip magic bytes but does not decompress to its end (corrupt, truncated);
-//   * its (decompressed) content has a NUL character in its first 64 KiB: binary, not CSV text;
 //   * none of its first SNIFF_LINES non-blank lines is a DNS log row while at least one of them is
 //     bad (e.g. another CSV, a header without the required columns), or the whole file has no row
-//     and at least one bad line.
-// Otherwise every bad line is counted and reported (line number and why), and the rest is ingested.
+//     and at least one bad line — called binary data when its first 64 KiB hold a NUL byte.
+// Otherwise every bad line is counted and reported (line number and why), and the rest is ingested:
+// a line with a NUL byte too (PostgreSQL cannot store U+0000; the parsers refuse such a line).
 
+import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AggregateBatch, type AggregateDeltas, type AggregateOptions } from '../aggregate/index.js';
@@ -57,7 +58,12 @@ export interface FileCounts {
 }
 
 export type FileResult =
-  | ({ ok: true; deltas: AggregateDeltas } & FileCounts)
+  | ({
+      ok: true;
+      deltas: AggregateDeltas;
+      /** sha256 (hex) of the content as read: the decompressed bytes of a gzip file. */
+      digest: string;
+    } & FileCounts)
   | ({
       ok: false;
       /** true: the content is refused (record the unit as failed); false: reading failed, retry later. */
@@ -226,6 +232,8 @@ export async function processFile(
   let nonBlank = 0;
   let firstError: LineError | undefined;
   let gzip = false;
+  let binary = false; // a NUL byte among the first SNIFF_BYTES
+  let digest = '';
 
   const bad = (line: number, message: string) => {
     counts.badRows++;
@@ -266,7 +274,7 @@ export async function processFile(
     else if (outcome === BLANK) return;
     // Not a row: the file must show one among its first SNIFF_LINES non-blank lines.
     if (++nonBlank === SNIFF_LINES && counts.rows === 0 && counts.badRows > 0)
-      throw new Refused(notCsv(firstError));
+      throw new Refused(notCsv(firstError, gzip, binary));
   };
 
   let progressAt = 0;
@@ -279,6 +287,10 @@ export async function processFile(
     const content = await openContent(input, counter);
     gzip = content.gzip;
     let sniffedBytes = 0;
+    // The file's identity: the digest of its content, decompressed, so that a gzip and a plain copy
+    // of the same lines are one file. Each chunk is hashed before its lines are read (the reader
+    // lower-cases domains in place).
+    const hash = createHash('sha256');
     await forEachLine(
       content.chunks,
       handleLine,
@@ -288,14 +300,11 @@ export async function processFile(
         bad(lineNumber, `line ${lineNumber}: longer than ${MAX_LINE_BYTES} bytes`);
       },
       (chunk) => {
+        hash.update(chunk);
         if (sniffedBytes < SNIFF_BYTES) {
           const end = Math.min(chunk.length, SNIFF_BYTES - sniffedBytes);
           const nul = chunk.indexOf(0);
-          if (nul !== -1 && nul < end) {
-            throw new Refused(
-              gzip ? 'not CSV: the gzip file holds binary data' : 'neither gzip nor CSV text: binary data',
-            );
-          }
+          if (nul !== -1 && nul < end) binary = true;
           sniffedBytes += end;
         }
         const now = Date.now();
@@ -305,7 +314,8 @@ export async function processFile(
         }
       },
     );
-    if (counts.rows === 0 && counts.badRows > 0) throw new Refused(notCsv(firstError));
+    if (counts.rows === 0 && counts.badRows > 0) throw new Refused(notCsv(firstError, gzip, binary));
+    digest = hash.digest('hex');
   } catch (e) {
     counts.bytes = counter.bytes;
     if (e instanceof Refused) return { ok: false, permanent: true, reason: e.message, ...counts };
@@ -325,10 +335,12 @@ export async function processFile(
     };
   }
   report();
-  return { ok: true, deltas: batch.deltas(), ...counts };
+  return { ok: true, deltas: batch.deltas(), digest, ...counts };
 }
 
-function notCsv(first: LineError | undefined): string {
+function notCsv(first: LineError | undefined, gzip: boolean, binary: boolean): string {
+  if (binary)
+    return gzip ? 'not CSV: the gzip file holds binary data' : 'neither gzip nor CSV text: binary data';
   const why = first ? ` (${first.message})` : '';
   return `not an Umbrella DNS CSV file: no line is a DNS log row${why}`;
 }

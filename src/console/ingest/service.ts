@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import {
+  type AggregateDeltas,
   type AggregateOptions,
   ALL_REQUESTS,
   DEFAULT_AGGREGATE_OPTIONS,
@@ -21,8 +22,8 @@ import type { FileProgress, FileResult } from './process-file.js';
 import { buildRoutingTable, normalizePrefix, type RoutingTable } from './routing.js';
 import type { S3Options } from './s3.js';
 import { listLocal, listS3, type UnitCandidate } from './sources.js';
-import type { IngestStore, StoredBinding } from './store.js';
-import type { IngestOutcome, SourceBindingKind } from './types.js';
+import type { FileCommit, IngestStore, StoredBinding, UnitCounts } from './store.js';
+import type { IngestOutcome, LineError, SourceBindingKind } from './types.js';
 
 export interface IngestProgress {
   files: number;
@@ -43,12 +44,22 @@ export interface IngestOptions {
   /** For s3:// locations: endpoint of an S3-compatible server, region. */
   s3?: S3Options;
   aggregate?: Partial<AggregateOptions>;
+  /**
+   * Read every file again, even one known by its name and version (or a failed one), and count it
+   * anew, replacing its own earlier contribution — never adding to it; content counted under another
+   * name stays a duplicate.
+   */
+  force?: boolean;
 }
 
 export interface UnitReport extends IngestOutcome {
   sourceKey: string;
   version: string;
   bytes: number;
+  /** A duplicate by content: the unit (file) that counts the same content. */
+  duplicateOf?: string;
+  /** Counted, replacing the contribution of this many earlier versions of the same file. */
+  replaced?: number;
 }
 
 export interface IngestSummary {
@@ -58,6 +69,8 @@ export interface IngestSummary {
   files: number;
   ingested: number;
   duplicate: number;
+  /** Of the files ingested, those that replaced an earlier version of themselves. */
+  replaced: number;
   failed: number;
   busy: number;
   rows: number;
@@ -69,6 +82,14 @@ export interface IngestSummary {
 }
 
 export const DEFAULT_LEASE_MS = 60_000;
+
+const emptyDeltas = (): AggregateDeltas => ({
+  events: 0,
+  windowCounts: [],
+  dailyTotals: [],
+  topDomains: [],
+  identities: [],
+});
 
 /** A process-unique owner name: host, pid and a random part (several services may share a process). */
 function ownerName(): string {
@@ -340,6 +361,7 @@ export class IngestService {
       files: units.length,
       ingested: units.filter((u) => u.status === 'ingested').length,
       duplicate: units.filter((u) => u.status === 'duplicate').length,
+      replaced: units.filter((u) => u.status === 'ingested' && (u.replaced ?? 0) > 0).length,
       failed: units.filter((u) => u.status === 'failed').length,
       busy: units.filter((u) => u.status === 'busy').length,
       rows: sum('rows'),
@@ -405,7 +427,17 @@ export class IngestService {
       while (next < candidates.length) {
         const i = next++;
         const c = candidates[i]!;
-        reports[i] = await this.ingestOne(providerId, c, routing, aggregate, pool, leaseMs, inflight, emit);
+        reports[i] = await this.ingestOne(
+          providerId,
+          c,
+          routing,
+          aggregate,
+          pool,
+          leaseMs,
+          inflight,
+          emit,
+          options.force === true,
+        );
         progress.filesDone++;
         progress.bytesDone += c.bytes;
         const status = reports[i]!.status;
@@ -429,6 +461,41 @@ export class IngestService {
     return reports;
   }
 
+  /**
+   * A unit whose commit failed: recorded 'failed' naming the database's reason (nothing of it
+   * counted); when even that cannot be written (the database is gone), its claim is released so a
+   * later run takes it.
+   */
+  private async commitFailed(
+    providerId: number,
+    unitId: number,
+    base: { sourceKey: string; version: string; bytes: number },
+    counts: UnitCounts,
+    errors: LineError[],
+    e: unknown,
+    finished: number,
+  ): Promise<UnitReport & { retry?: boolean }> {
+    const reason = `could not be committed: ${e instanceof Error ? e.message : String(e)}`;
+    // Without its line errors if they were what the database refused.
+    for (const kept of [errors, []]) {
+      try {
+        await this.store.fail(providerId, unitId, this.owner, counts, reason, kept, finished);
+        return { ...base, ...counts, status: 'failed', reason, errors };
+      } catch {
+        // tried again below, or released
+      }
+    }
+    await this.store.release(providerId, unitId, this.owner).catch(() => undefined);
+    return {
+      ...base,
+      ...counts,
+      status: 'failed',
+      reason: `${reason} (will be retried)`,
+      errors,
+      retry: true,
+    };
+  }
+
   private async ingestOne(
     providerId: number,
     c: UnitCandidate,
@@ -438,10 +505,13 @@ export class IngestService {
     leaseMs: number,
     inflight: Map<number, FileProgress>,
     emit: () => void,
+    force: boolean,
   ): Promise<UnitReport & { retry?: boolean }> {
     const base = { sourceKey: c.sourceKey, version: c.version, bytes: c.bytes };
     const empty = { rows: 0, badRows: 0, unrouted: 0, errors: [] };
-    const unit = { providerId, sourceKey: c.sourceKey, version: c.version };
+    // --force: a version of its own, so that the unit is claimed and read again whatever is known.
+    const version = force ? `${c.version}+force@${this.clock.now().toISOString()}` : c.version;
+    const unit = { providerId, sourceKey: c.sourceKey, version };
     const claim = await this.store.claim(unit, this.owner, this.clock.now().getTime(), leaseMs, ownerIsGone);
     if (claim.state === 'busy')
       return { ...base, ...empty, status: 'busy', reason: 'another process is ingesting it' };
@@ -455,15 +525,32 @@ export class IngestService {
     const unitId = claim.unitId;
     inflight.set(unitId, { bytes: 0, rows: 0, badRows: 0 });
     let result: FileResult;
+    // The same S3 object (size and ETag) already counted under another key: not read again.
+    const known =
+      !force && c.locator.kind === 's3'
+        ? await this.store.sameObjectDigest(providerId, c.sourceKey, c.version)
+        : undefined;
     try {
-      result = await pool.run(
-        c.locator,
-        { sourceKey: c.sourceKey, routeKey: c.routeKey, locationKey: c.locationKey, routing, aggregate },
-        (p) => {
-          inflight.set(unitId, p);
-          emit();
-        },
-      );
+      if (known !== undefined) {
+        result = {
+          ok: true,
+          deltas: emptyDeltas(),
+          digest: known,
+          bytes: 0,
+          rows: 0,
+          badRows: 0,
+          unrouted: 0,
+          errors: [],
+        };
+      } else
+        result = await pool.run(
+          c.locator,
+          { sourceKey: c.sourceKey, routeKey: c.routeKey, locationKey: c.locationKey, routing, aggregate },
+          (p) => {
+            inflight.set(unitId, p);
+            emit();
+          },
+        );
     } catch (e) {
       result = {
         ok: false,
@@ -485,19 +572,35 @@ export class IngestService {
       };
       const finished = this.clock.now().getTime();
       if (result.ok) {
-        const mine = await this.store.commit(
-          providerId,
-          unitId,
-          this.owner,
-          counts,
-          result.errors,
-          result.deltas,
-          aggregate.heavyHitterCapacity,
-          finished,
-        );
-        if (!mine)
+        let commit: FileCommit;
+        try {
+          commit = await this.store.commitFile(
+            providerId,
+            unitId,
+            this.owner,
+            counts,
+            result.errors,
+            result.deltas,
+            aggregate.heavyHitterCapacity,
+            finished,
+            { sourceKey: c.sourceKey, digest: result.digest, force },
+          );
+        } catch (e) {
+          // The database refused the unit's commit (retryable conflicts were retried): the unit is
+          // recorded failed with the database's words, so no run reads it again and again.
+          return await this.commitFailed(providerId, unitId, base, counts, result.errors, e, finished);
+        }
+        if (commit.state === 'lost')
           return { ...base, ...empty, status: 'busy', reason: 'its claim was taken over', retry: true };
-        return { ...base, ...counts, status: 'ingested', errors: result.errors };
+        if (commit.state === 'duplicate')
+          return { ...base, ...counts, status: 'duplicate', duplicateOf: commit.of.sourceKey, errors: [] };
+        return {
+          ...base,
+          ...counts,
+          status: 'ingested',
+          errors: result.errors,
+          ...(commit.replaced > 0 ? { replaced: commit.replaced } : {}),
+        };
       }
       if (result.permanent) {
         await this.store.fail(providerId, unitId, this.owner, counts, result.reason, result.errors, finished);

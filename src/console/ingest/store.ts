@@ -28,6 +28,8 @@ import {
   type TopDomainsRow,
   type WindowCountRow,
 } from '../aggregate/index.js';
+import { storableText } from '../sources/text.js';
+import { decodeDeltas, encodeDeltas, negateDeltas, subtractSummary } from './contribution.js';
 import type { IngestUnit, LineError, SourceBinding, SourceBindingKind } from './types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -51,6 +53,9 @@ export interface UnitRecord {
   leaseUntil: string | null;
   startedAt: string;
   finishedAt: string | null;
+  contentDigest: string | null;
+  duplicateOf: number | null;
+  replacedBy: number | null;
 }
 
 export type ClaimResult =
@@ -63,6 +68,23 @@ export interface UnitCounts {
   rows: number;
   badRows: number;
   unrouted: number;
+}
+
+/** What a file unit's commit did (commitFile). */
+export type FileCommit =
+  | { state: 'lost' }
+  /** Counted; `replaced` earlier units of the same name were taken back (`unknown` of them could not be: ingested before their contributions were kept). */
+  | { state: 'counted'; replaced: number; unknown: number }
+  /** Nothing counted: the same content is counted by that unit. */
+  | { state: 'duplicate'; of: { id: number; sourceKey: string } };
+
+/** A file's content identity for commitFile. */
+export interface FileIdentity {
+  sourceKey: string;
+  /** sha256 of the decompressed content. */
+  digest: string;
+  /** `ingest --force`: the same content under the same name is counted again, replacing itself. */
+  force: boolean;
 }
 
 /** The cap of stored line errors per unit (all bad lines are counted). */
@@ -82,6 +104,9 @@ const toUnit = (r: Selectable<ConIngestUnitTable>): UnitRecord => ({
   leaseUntil: r.lease_until,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  contentDigest: r.content_digest ?? null,
+  duplicateOf: r.duplicate_of === null || r.duplicate_of === undefined ? null : Number(r.duplicate_of),
+  replacedBy: r.replaced_by === null || r.replaced_by === undefined ? null : Number(r.replaced_by),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -391,7 +416,8 @@ export class IngestStore {
         rows: counts.rows,
         bad_rows: counts.badRows,
         unrouted: counts.unrouted,
-        reason,
+        // Messages may quote the input (a parser's words): never a NUL or lone surrogate into SQL.
+        reason: reason === null ? null : storableText(reason),
         claimed_by: null,
         lease_until: null,
         finished_at: iso(finishedMs),
@@ -407,7 +433,12 @@ export class IngestStore {
       await trx
         .insertInto('con_ingest_line_error')
         .values(
-          part.map((e) => ({ provider_id: providerId, unit_id: unitId, line: e.line, message: e.message })),
+          part.map((e) => ({
+            provider_id: providerId,
+            unit_id: unitId,
+            line: e.line,
+            message: storableText(e.message),
+          })),
         )
         .execute();
     }
@@ -447,6 +478,330 @@ export class IngestStore {
     });
     if (committed) this.hooks.afterCommit?.(providerId);
     return committed;
+  }
+
+  /**
+   * Commits a file unit by its content (docs/ingestion.md, "A file's identity is its content"), in
+   * one transaction: the unit turns 'done' (guarded by the owner, as commit); if its content is
+   * already counted by another unit it counts nothing ('duplicate', naming it); otherwise its deltas
+   * are added, kept as its contribution, and the contributions of earlier units under the same name
+   * are taken back ('counted', with how many were replaced). The content row (provider, digest) is
+   * the arbiter: inserted if absent, so two commits of the same content serialise on it.
+   */
+  async commitFile(
+    providerId: number,
+    unitId: number,
+    owner: string,
+    counts: UnitCounts,
+    errors: readonly LineError[],
+    deltas: AggregateDeltas,
+    heavyHitterCapacity: number,
+    finishedMs: number,
+    file: FileIdentity,
+  ): Promise<FileCommit> {
+    const result = await this.retrying(async (trx): Promise<FileCommit> => {
+      const mine = await this.finish(
+        trx,
+        providerId,
+        unitId,
+        owner,
+        'done',
+        counts,
+        null,
+        errors,
+        finishedMs,
+      );
+      if (!mine) return { state: 'lost' };
+      const unit = trx
+        .updateTable('con_ingest_unit')
+        .where('provider_id', '=', providerId)
+        .where('id', '=', unitId);
+      const claimed = await trx
+        .insertInto('con_ingest_content')
+        .values({ provider_id: providerId, digest: file.digest, unit_id: unitId })
+        .onConflict((oc) => oc.columns(['provider_id', 'digest']).doNothing())
+        .returning('unit_id')
+        .executeTakeFirst();
+      if (!claimed) {
+        let q = trx
+          .selectFrom('con_ingest_content as c')
+          .innerJoin('con_ingest_unit as u', 'u.id', 'c.unit_id')
+          .select(['u.id', 'u.source_key'])
+          .where('c.provider_id', '=', providerId)
+          .where('c.digest', '=', file.digest);
+        if (this.dialect === 'postgres') q = q.forUpdate();
+        const holder = await q.executeTakeFirstOrThrow();
+        if (!(file.force && holder.source_key === file.sourceKey)) {
+          await unit.set({ content_digest: file.digest, duplicate_of: Number(holder.id) }).execute();
+          return { state: 'duplicate', of: { id: Number(holder.id), sourceKey: holder.source_key } };
+        }
+        // --force on the same name: this unit counts the content now, replacing its holder below.
+        await trx
+          .updateTable('con_ingest_content')
+          .set({ unit_id: unitId })
+          .where('provider_id', '=', providerId)
+          .where('digest', '=', file.digest)
+          .execute();
+      }
+      if (!file.force) {
+        // A file counted before contents were digested (migration 0009) and merely touched since:
+        // the same name, size and rows — taken as the same content, which it now holds.
+        const legacy = await trx
+          .selectFrom('con_ingest_unit')
+          .select(['id', 'source_key'])
+          .where('provider_id', '=', providerId)
+          .where('source_key', '=', file.sourceKey)
+          .where('id', '!=', unitId)
+          .where('status', '=', 'done')
+          .where('content_digest', 'is', null)
+          .where('duplicate_of', 'is', null)
+          .where('replaced_by', 'is', null)
+          .where('bytes', '=', counts.bytes)
+          .where('rows', '=', counts.rows)
+          .executeTakeFirst();
+        if (legacy) {
+          const legacyId = Number(legacy.id);
+          await trx
+            .updateTable('con_ingest_content')
+            .set({ unit_id: legacyId })
+            .where('provider_id', '=', providerId)
+            .where('digest', '=', file.digest)
+            .execute();
+          await trx
+            .updateTable('con_ingest_unit')
+            .set({ content_digest: file.digest })
+            .where('provider_id', '=', providerId)
+            .where('id', '=', legacyId)
+            .execute();
+          await unit.set({ content_digest: file.digest, duplicate_of: legacyId }).execute();
+          return { state: 'duplicate', of: { id: legacyId, sourceKey: legacy.source_key } };
+        }
+      }
+      await unit.set({ content_digest: file.digest }).execute();
+      const { replaced, unknown, taken } = await this.replaceEarlier(
+        trx,
+        providerId,
+        unitId,
+        file.sourceKey,
+        heavyHitterCapacity,
+      );
+      await this.applyDeltas(trx, providerId, deltas, heavyHitterCapacity);
+      if (taken.length > 0) await this.dropEmptyRows(trx, providerId, taken);
+      await trx
+        .insertInto('con_ingest_contribution')
+        .values({ provider_id: providerId, unit_id: unitId, deltas: encodeDeltas(deltas) })
+        .execute();
+      await this.hooks.inCommit?.(trx, providerId, deltas);
+      return { state: 'counted', replaced, unknown };
+    });
+    if (result.state === 'counted') this.hooks.afterCommit?.(providerId);
+    return result;
+  }
+
+  /**
+   * Takes back what the earlier counted units under `sourceKey` added (their kept contributions) and
+   * marks them replaced by `unitId`.
+   */
+  private async replaceEarlier(
+    trx: Transaction<Database>,
+    providerId: number,
+    unitId: number,
+    sourceKey: string,
+    capacity: number,
+  ): Promise<{ replaced: number; unknown: number; taken: AggregateDeltas[] }> {
+    // Claimed units of the name are locked too: one committing right now (another version of the
+    // same file, in another process) is waited for and then seen done, so of two concurrent versions
+    // the later commit replaces the earlier (their crossed locks are a deadlock, retried).
+    let q = trx
+      .selectFrom('con_ingest_unit')
+      .select(['id', 'status', 'duplicate_of', 'replaced_by'])
+      .where('provider_id', '=', providerId)
+      .where('source_key', '=', sourceKey)
+      .where('id', '!=', unitId)
+      .where('status', 'in', ['claimed', 'done'])
+      .orderBy('id');
+    if (this.dialect === 'postgres') q = q.forUpdate();
+    const earlier = (await q.execute()).filter(
+      (u) => u.status === 'done' && u.duplicate_of === null && u.replaced_by === null,
+    );
+    let unknown = 0;
+    const taken: AggregateDeltas[] = [];
+    for (const { id } of earlier) {
+      const kept = await trx
+        .selectFrom('con_ingest_contribution')
+        .select('deltas')
+        .where('provider_id', '=', providerId)
+        .where('unit_id', '=', Number(id))
+        .executeTakeFirst();
+      if (kept) {
+        const old = decodeDeltas(kept.deltas);
+        await this.applyDeltas(trx, providerId, negateDeltas(old), capacity);
+        await this.subtractTopDomains(trx, providerId, old.topDomains);
+        await this.subtractBlockedWindows(trx, providerId, old.blocked ?? []);
+        taken.push(old);
+      } else unknown++;
+      await trx
+        .updateTable('con_ingest_unit')
+        .set({ replaced_by: unitId })
+        .where('provider_id', '=', providerId)
+        .where('id', '=', Number(id))
+        .execute();
+      // Its content row stays: content once superseded by a correction does not count again (a
+      // copy of the old version is a duplicate), unless --force reads it under this same name.
+      await trx
+        .deleteFrom('con_ingest_contribution')
+        .where('provider_id', '=', providerId)
+        .where('unit_id', '=', Number(id))
+        .execute();
+    }
+    return { replaced: earlier.length, unknown, taken };
+  }
+
+  /** Narrows the stored top-domain summaries by those a replaced unit had merged into them. */
+  private async subtractTopDomains(
+    trx: Transaction<Database>,
+    providerId: number,
+    rows: readonly TopDomainsRow[],
+  ) {
+    for (const old of sortedBy(rows, (r) => [r.customerId, r.day, r.action])) {
+      let q = trx
+        .selectFrom('con_agg_top_domains')
+        .select('summary')
+        .where('provider_id', '=', providerId)
+        .where('customer_id', '=', old.customerId)
+        .where('day', '=', old.day)
+        .where('action', '=', old.action);
+      if (this.dialect === 'postgres') q = q.forUpdate();
+      const stored = await q.executeTakeFirst();
+      const before = stored && decodeJson<SerializedSummary | null>(stored.summary);
+      if (!before) continue;
+      await trx
+        .updateTable('con_agg_top_domains')
+        .set({ summary: JSON.stringify(subtractSummary(before, old.summary)) })
+        .where('provider_id', '=', providerId)
+        .where('customer_id', '=', old.customerId)
+        .where('day', '=', old.day)
+        .where('action', '=', old.action)
+        .execute();
+    }
+  }
+
+  /**
+   * Narrows the windows' blocked details by those a replaced unit had merged into them: its domain
+   * summary subtracted (subtractSummary); first and last blocked stay as widened; a cell left with no
+   * blocked request is deleted.
+   */
+  private async subtractBlockedWindows(
+    trx: Transaction<Database>,
+    providerId: number,
+    rows: readonly BlockedWindowRow[],
+  ) {
+    for (const old of sortedBy(rows, (r) => [
+      r.customerId,
+      r.identity,
+      r.identityType,
+      r.windowStart,
+      r.category,
+      r.windowMinutes,
+    ])) {
+      const key = {
+        provider_id: providerId,
+        customer_id: old.customerId,
+        identity: old.identity,
+        identity_type: old.identityType,
+        window_start: iso(old.windowStart),
+        category: old.category as string,
+        window_minutes: old.windowMinutes,
+      };
+      let q = trx.selectFrom('con_agg_window_blocked').select('domains');
+      for (const c of BLOCKED_KEY) q = q.where(c, '=', key[c]);
+      if (this.dialect === 'postgres') q = q.forUpdate();
+      const stored = await q.executeTakeFirst();
+      if (!stored) continue;
+      const left = subtractSummary(decodeJson<SerializedSummary>(stored.domains), old.domains);
+      if (left.n <= 0) {
+        let d = trx.deleteFrom('con_agg_window_blocked');
+        for (const c of BLOCKED_KEY) d = d.where(c, '=', key[c]);
+        await d.execute();
+        continue;
+      }
+      let u = trx.updateTable('con_agg_window_blocked').set({ domains: JSON.stringify(left) });
+      for (const c of BLOCKED_KEY) u = u.where(c, '=', key[c]);
+      await u.execute();
+    }
+  }
+
+  /**
+   * Rows a replacement brought down to nothing (windows, identities and days without requests), among
+   * those the taken-back deltas touched.
+   */
+  private async dropEmptyRows(
+    trx: Transaction<Database>,
+    providerId: number,
+    old: readonly AggregateDeltas[],
+  ) {
+    const windows = old.flatMap((d) => d.windowCounts);
+    const customers = [
+      ...new Set([...windows, ...old.flatMap((d) => d.identities)].map((r) => r.customerId)),
+    ];
+    if (customers.length === 0) return;
+    if (windows.length > 0) {
+      let from = Number.POSITIVE_INFINITY;
+      let to = Number.NEGATIVE_INFINITY;
+      for (const w of windows) {
+        from = Math.min(from, w.windowStart);
+        to = Math.max(to, w.windowStart);
+      }
+      await trx
+        .deleteFrom('con_agg_window')
+        .where('provider_id', '=', providerId)
+        .where('customer_id', 'in', customers)
+        .where('window_start', '>=', iso(from))
+        .where('window_start', '<=', iso(to))
+        .where('total', '<=', 0)
+        .where('blocked', '<=', 0)
+        .execute();
+    }
+    await trx
+      .deleteFrom('con_agg_identity')
+      .where('provider_id', '=', providerId)
+      .where('customer_id', 'in', customers)
+      .where('requests', '<=', 0)
+      .execute();
+    const days = [...new Set(old.flatMap((d) => d.dailyTotals.map((r) => r.day)))];
+    if (days.length > 0)
+      await trx
+        .deleteFrom('con_agg_daily')
+        .where('provider_id', '=', providerId)
+        .where('customer_id', 'in', customers)
+        .where('day', 'in', days)
+        .where('requests', '<=', 0)
+        .execute();
+  }
+
+  /**
+   * An S3 object already accounted for under another key: the same size and ETag (the version) and
+   * its content still counted by some unit. Its content digest, or undefined.
+   */
+  async sameObjectDigest(
+    providerId: number,
+    sourceKey: string,
+    version: string,
+  ): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('con_ingest_unit as u')
+      .innerJoin('con_ingest_content as c', (j) =>
+        j.onRef('c.provider_id', '=', 'u.provider_id').onRef('c.digest', '=', 'u.content_digest'),
+      )
+      .select('u.content_digest')
+      .where('u.provider_id', '=', providerId)
+      .where('u.version', '=', version)
+      .where('u.source_key', 'like', 's3://%')
+      .where('u.source_key', '!=', sourceKey)
+      .where('u.status', '=', 'done')
+      .limit(1)
+      .executeTakeFirst();
+    return r?.content_digest ?? undefined;
   }
 
   /** Records a unit as failed with its reason; nothing of it is counted. */

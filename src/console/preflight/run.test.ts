@@ -237,6 +237,16 @@ describe('discovery and authentication failures', () => {
     ['network', { kind: 'network' }, FIX.network],
     ['timeout', { kind: 'timeout' }, FIX.network],
     ['tls', { kind: 'tls' }, FIX.tls],
+    [
+      'plain HTTP on an HTTPS port',
+      new ConnectWiseError({
+        kind: 'tls',
+        message: 'wrong version number',
+        attempts: 1,
+        systemCode: 'ERR_SSL_WRONG_VERSION_NUMBER',
+      }),
+      FIX.plainHttp,
+    ],
     ['malformed answer', { kind: 'malformed-response' }, FIX.notConnectWise],
     ['404', { status: 404 }, FIX.notConnectWise],
   ];

@@ -4,7 +4,7 @@
 // changes or deletes anything there.
 import { type Clock, systemClock } from '../../platform/clock.js';
 import { type ConnectWiseApi, ConnectWiseError } from '../psa-client/types.js';
-import { apiOrigin } from '../psa-client/wire.js';
+import { answeredWithoutTls, apiOrigin } from '../psa-client/wire.js';
 import { diagnose, type ProbeOutcome, probeOutcome } from './diagnose.js';
 import { PROBES, type Probe, REQUIREMENTS } from './requirements.js';
 
@@ -55,6 +55,8 @@ export const FIX = {
   network:
     'host unreachable — the console could not connect to the site (refused or timed out); check the site and its port, and that the PSA can be reached from the console',
   tls: "TLS certificate not trusted — the PSA's certificate is not signed by a trusted authority; install a valid certificate or paste the PSA's CA certificate",
+  plainHttp:
+    'the PSA answered plain HTTP on an HTTPS port — the console reaches a PSA only over HTTPS (keys never travel in clear); serve the PSA over HTTPS (for Parasol: unset PSA_ALLOW_HTTP) or enter the site with its HTTPS port',
   unknownCompany: 'company id unknown — use the company id you enter when signing in to ConnectWise',
   notConnectWise:
     'no ConnectWise at this site — the answer was not what ConnectWise sends; check the site (the host you sign in to, not a web page address)',
@@ -87,7 +89,7 @@ export function fixForError(error: unknown, what: string): string {
     case 'timeout':
       return FIX.network;
     case 'tls':
-      return FIX.tls;
+      return answeredWithoutTls(error.systemCode) ? FIX.plainHttp : FIX.tls;
     case 'unknown-company':
       return FIX.unknownCompany;
     case 'malformed-response':

@@ -2,7 +2,7 @@
 // discovery, ConnectWise's headers, paging, retries with backoff and Retry-After, a request budget, and
 // typed errors that never carry the credentials.
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { type BudgetOptions, TokenBucket } from './budget.js';
 import {
   type ClientClock,
@@ -19,6 +19,7 @@ import {
   systemClientClock,
 } from './types.js';
 import {
+  answeredWithoutTls,
   apiOrigin,
   apiRelative,
   backoffDelay,
@@ -126,6 +127,8 @@ function describeTransport(f: TransportFailure): string {
   const code = f.systemCode ? ` (${f.systemCode})` : '';
   switch (f.kind) {
     case 'tls':
+      if (answeredWithoutTls(f.systemCode))
+        return `the server answered plain HTTP, not TLS, on this port${code}; the console only speaks HTTPS to a PSA (keys never travel in clear): serve the PSA over HTTPS or give the site its HTTPS port`;
       return `the server's TLS certificate was refused${code}; if the PSA uses a private or self-signed certificate, give the connection its CA`;
     case 'dns':
       return `the host name could not be resolved${code}`;
@@ -157,7 +160,9 @@ export class ConnectWiseClient implements ConnectWiseApi {
   readonly origin: string;
   private codebase: string | undefined;
   private discovering: Promise<CompanyInfo> | undefined;
-  private readonly agent: Agent;
+  /** Made on the first request: undici is loaded only by a process that calls a PSA. */
+  private agent: Promise<Agent> | undefined;
+  private readonly connect: NonNullable<import('undici').Agent.Options['connect']>;
   private readonly clock: ClientClock;
   private readonly random: () => number;
   private readonly bucket: TokenBucket | undefined;
@@ -207,19 +212,20 @@ export class ConnectWiseClient implements ConnectWiseApi {
     this.onRequest = options.onRequest;
     // One keep-alive pool per client. `ca` ADDS to the public roots (a customer's PSA may use a
     // public certificate, Parasol's a self-signed one); verification itself is never turned off.
-    this.agent = new Agent({
-      keepAliveTimeout: 10_000,
-      keepAliveMaxTimeout: 60_000,
-      connect: {
-        timeout: this.options.timeoutMs,
-        ...(connection.ca ? trustFor(connection.ca) : {}),
-      },
-    });
+    this.connect = { timeout: this.options.timeoutMs, ...(connection.ca ? trustFor(connection.ca) : {}) };
+  }
+
+  private dispatcher(): Promise<Agent> {
+    this.agent ??= import('undici').then(
+      ({ Agent }) =>
+        new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: this.connect }),
+    );
+    return this.agent;
   }
 
   /** Releases the connection pool. */
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.agent) await (await this.agent).close();
   }
 
   // ---------- ConnectWiseApi ----------
@@ -441,8 +447,9 @@ export class ConnectWiseClient implements ConnectWiseApi {
     payload: string | undefined,
   ): Promise<{ status: number; headers: Exchange['headers']; text: string }> {
     const { timeoutMs } = this.options;
+    const { request } = await import('undici');
     const res = await request(call.url, {
-      dispatcher: this.agent,
+      dispatcher: await this.dispatcher(),
       method: call.method,
       headers,
       ...(payload === undefined ? {} : { body: payload }),

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TokenBucket } from './budget.js';
 import {
+  answeredWithoutTls,
   apiHostname,
   apiOrigin,
   apiRelative,
@@ -175,6 +176,16 @@ describe('transport error classification', () => {
         systemCode: code,
         transient: false,
       });
+  });
+  it('tells an answer without TLS (plain HTTP on the port) from a refused certificate', () => {
+    for (const code of ['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']) {
+      const nested = Object.assign(new Error('fetch failed'), { cause: err(code) });
+      const f = classifyTransportError(nested);
+      expect(f).toMatchObject({ kind: 'tls', systemCode: code, transient: false });
+      expect(answeredWithoutTls(f.systemCode)).toBe(true);
+    }
+    expect(answeredWithoutTls('DEPTH_ZERO_SELF_SIGNED_CERT')).toBe(false);
+    expect(answeredWithoutTls(undefined)).toBe(false);
   });
   it('maps name resolution to dns', () => {
     expect(classifyTransportError(err('ENOTFOUND'))).toMatchObject({ kind: 'dns', transient: false });

@@ -196,6 +196,18 @@ const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/**
+ * OpenSSL's words for "what came back was not TLS": the port answers plain HTTP (a PSA started with
+ * PSA_ALLOW_HTTP, an HTTP-only proxy port). A certificate is not the problem, so the fix must not
+ * say it is.
+ */
+const NOT_TLS_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/** True when a transport failure's code means the server answered without TLS (plain HTTP). */
+export function answeredWithoutTls(systemCode: string | undefined): boolean {
+  return systemCode !== undefined && NOT_TLS_CODES.has(systemCode);
+}
+
 export interface TransportFailure {
   kind: Extract<ConnectWiseErrorKind, 'network' | 'timeout' | 'tls' | 'dns'>;
   systemCode?: string;
@@ -222,7 +234,7 @@ export function classifyTransportError(error: unknown): TransportFailure {
   const codes = codesOf(error);
   const first = (set: Set<string>) =>
     codes.find((c) => set.has(c) || (set === TLS_CODES && /^ERR_SSL_|^ERR_TLS_/.test(c)));
-  const tls = first(TLS_CODES);
+  const tls = codes.find((c) => NOT_TLS_CODES.has(c)) ?? first(TLS_CODES);
   if (tls) return { kind: 'tls', systemCode: tls, beforeSend: true, transient: false };
   if (codes.includes('ENOTFOUND'))
     // A name that does not exist is a configuration error, not a blip: report it at once.

@@ -1,18 +1,30 @@
-// Console sign-in (CON-1, X-6): scrypt password hashes, server-side sessions (only the SHA-256 of
-// the session token is stored), a CSRF token per session, and lock-out with growing back-off after
-// repeated failures. Unknown emails cost the same as wrong passwords, so timing tells nothing.
+// Console sign-in (CON-1, X-6, issue 13): scrypt password hashes checked through the process's one
+// hashing queue, server-side sessions (only the SHA-256 of the session token is stored), a CSRF
+// token per session, and lock-out per (email, client address) with a growing back-off. An unknown
+// email goes through exactly the same steps as a wrong password — rate, lock-out, one scrypt check,
+// one failure counted — so neither the answer nor its timing tells whether an account exists.
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto.js';
-import { hashPassword, verifyPassword } from '../../platform/passwords.js';
+import {
+  hashPassword,
+  needsRehash,
+  PasswordCheckBusyError,
+  verifyPassword,
+} from '../../platform/passwords.js';
+import {
+  FREE_ATTEMPTS,
+  MAX_LOCK_MINUTES,
+  refusalPause,
+  type SignInGuard,
+} from '../../platform/sign-in-guard.js';
 import type { ConsoleStore, Provider, User } from '../store/console-store.js';
 import { ConsoleError } from './errors.js';
 
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 export const SESSION_IDLE_MS = 60 * 60 * 1000;
-export const FREE_ATTEMPTS = 5;
-export const MAX_LOCK_MINUTES = 60;
+export { FREE_ATTEMPTS, MAX_LOCK_MINUTES };
 
 export interface SessionUser {
   user: User;
@@ -22,64 +34,71 @@ export interface SessionUser {
 }
 
 export class AuthService {
-  private dummyHash: Promise<string> | undefined;
-
   constructor(
     private readonly store: ConsoleStore,
     private readonly clock: Clock,
+    readonly guard: SignInGuard,
   ) {}
 
   private now(): Date {
     return this.clock.now();
   }
 
-  /** Minutes locked after `failures` consecutive failures: 1, 2, 4 … capped at an hour. */
-  static lockMinutes(failures: number): number {
-    if (failures < FREE_ATTEMPTS) return 0;
-    return Math.min(MAX_LOCK_MINUTES, 2 ** (failures - FREE_ATTEMPTS));
-  }
-
-  async signIn(email: string, password: string): Promise<{ token: string; session: SessionUser }> {
-    const now = this.now();
-    const user = await this.store.findUserByEmail(email);
-    if (!user) {
-      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-      await verifyPassword(password, await this.dummyHash);
-      throw new ConsoleError('unauthorized', 'The email or password is incorrect.');
-    }
-    if (user.lockedUntil && new Date(user.lockedUntil) > now) {
-      const seconds = Math.ceil((new Date(user.lockedUntil).getTime() - now.getTime()) / 1000);
-      throw new ConsoleError(
-        'locked',
-        `Too many failed sign-ins: try again in ${seconds} seconds.`,
+  /** Signs in from `client` (the caller's address, see clientOf). */
+  async signIn(
+    email: string,
+    password: string,
+    client: string,
+  ): Promise<{ token: string; session: SessionUser }> {
+    const refusal = await this.guard.admit(email, client);
+    if (refusal?.kind === 'rate-limited')
+      throw ConsoleError.keyed(
+        'rate-limited',
+        'signIn.rateLimited',
+        { seconds: refusal.seconds },
         [],
-        seconds,
+        refusal.seconds,
+      );
+    if (refusal?.kind === 'locked')
+      throw ConsoleError.keyed('locked', 'signIn.locked', { seconds: refusal.seconds }, [], refusal.seconds);
+    const user = await this.store.findUserByEmail(email);
+    let good: boolean;
+    try {
+      good = await verifyPassword(password, user?.passwordHash, { client });
+    } catch (e) {
+      if (!(e instanceof PasswordCheckBusyError)) throw e;
+      await refusalPause();
+      throw ConsoleError.keyed(
+        'busy',
+        'signIn.busy',
+        { seconds: e.retryAfterSeconds },
+        [],
+        e.retryAfterSeconds,
       );
     }
-    const good = await verifyPassword(password, user.passwordHash);
+    const now = this.now();
     const at = cwDate(now);
-    if (!good) {
-      const failures = user.failedAttempts + 1;
-      const minutes = AuthService.lockMinutes(failures);
-      await this.store.updateUser(user.providerId, user.id, {
-        failedAttempts: failures,
-        lockedUntil: minutes ? cwDate(new Date(now.getTime() + minutes * 60_000)) : null,
-        at,
-      });
-      if (minutes) {
+    if (!good || !user) {
+      const failure = await this.guard.fail(email, client);
+      if (user && failure.lockedMinutes > 0) {
         await this.store.audit({
           providerId: user.providerId,
           at,
           actor: user.email,
           action: 'user.locked',
-          detail: `${failures} failed sign-ins`,
+          detail: `${failure.failures} failed sign-ins from ${client}; that address is locked out for ${failure.lockedMinutes} minute(s)`,
         });
       }
-      throw new ConsoleError('unauthorized', 'The email or password is incorrect.');
+      throw ConsoleError.keyed('unauthorized', 'signIn.wrong');
     }
-    if (user.failedAttempts > 0 || user.lockedUntil) {
-      await this.store.updateUser(user.providerId, user.id, { failedAttempts: 0, lockedUntil: null, at });
-    }
+    await this.guard.succeed(email, client);
+    // A hash made with the previous, more memory-hungry parameters is replaced now that the
+    // password is known.
+    if (needsRehash(user.passwordHash))
+      await this.store.updateUser(user.providerId, user.id, {
+        passwordHash: await hashPassword(password),
+        at,
+      });
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     const tokenDigest = sha256Hex(token);
@@ -91,7 +110,13 @@ export class AuthService {
       at,
       expiresAt: cwDate(new Date(now.getTime() + SESSION_ABSOLUTE_MS)),
     });
-    await this.store.audit({ providerId: user.providerId, at, actor: user.email, action: 'user.signed-in' });
+    await this.store.audit({
+      providerId: user.providerId,
+      at,
+      actor: user.email,
+      action: 'user.signed-in',
+      detail: `from ${client}`,
+    });
     const provider = (await this.store.getProvider(user.providerId))!;
     return { token, session: { user, provider, csrfToken, tokenDigest } };
   }

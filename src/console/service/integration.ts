@@ -9,7 +9,7 @@ import type { PreflightResult, PreflightSettings, PreflightStep } from '../prefl
 import type { ConnectWiseApi, PsaConnection } from '../psa-client/types.js';
 import type { ConsoleStore, IntegrationRow } from '../store/console-store.js';
 import { parse } from './accounts.js';
-import { ConsoleError } from './errors.js';
+import { ConsoleError, notFound } from './errors.js';
 
 export type { PreflightResult, PreflightStep };
 
@@ -35,7 +35,7 @@ export interface IntegrationView {
 }
 
 const refuse = async (): Promise<never> => {
-  throw new ConsoleError('invalid', 'PSA Integration Details are incomplete.');
+  throw ConsoleError.keyed('invalid', 'integration.incomplete');
 };
 const unusableClient: ConnectWiseApi = {
   discover: refuse,
@@ -95,7 +95,7 @@ export class IntegrationService {
 
   private async kind(providerId: number): Promise<'MSP' | 'MSSP'> {
     const p = await this.store.getProvider(providerId);
-    if (!p) throw new ConsoleError('not-found', 'provider not found');
+    if (!p) throw notFound('provider');
     return p.kind;
   }
 
@@ -154,11 +154,8 @@ export class IntegrationService {
   /** The decrypted connection for this provider's PSA; used by preflight, mapping and delivery. */
   async connection(providerId: number): Promise<PsaConnection> {
     const row = await this.store.getIntegration(providerId);
-    if (!row || !row.publicKeySealed || !row.privateKeySealed) {
-      throw new ConsoleError(
-        'invalid',
-        'PSA Integration Details are not configured: enter the site, company id, keys and clientId.',
-      );
+    if (!row?.publicKeySealed || !row.privateKeySealed) {
+      throw ConsoleError.keyed('invalid', 'integration.notConfigured');
     }
     const ring = this.keyring();
     return {

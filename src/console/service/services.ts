@@ -6,6 +6,7 @@ import type { Storage } from '../../platform/db.js';
 import type { Keyring } from '../../platform/keyring.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { SignInGuard } from '../../platform/sign-in-guard.js';
 import { ConsoleStore } from '../store/console-store.js';
 import { AccountsService } from './accounts.js';
 import { AuthService } from './auth.js';
@@ -39,6 +40,13 @@ export function createConsoleServices(options: {
   tls: boolean;
 }): ConsoleServices {
   const store = new ConsoleStore(options.storage.db);
+  const guard = new SignInGuard(
+    options.storage.db,
+    options.clock,
+    'console',
+    options.config.signInAttemptsPerMinute,
+    options.logger,
+  );
   const integration = new IntegrationService(
     store,
     options.keyring,
@@ -53,8 +61,8 @@ export function createConsoleServices(options: {
     storage: options.storage,
     store,
     keyring: options.keyring,
-    auth: new AuthService(store, options.clock),
-    accounts: new AccountsService(store, options.clock),
+    auth: new AuthService(store, options.clock, guard),
+    accounts: new AccountsService(store, options.clock, guard, options.storage.dialect),
     integration,
     mapping: new MappingService(store, options.clock, (providerId) => integration.client(providerId)),
     metrics: options.metrics,

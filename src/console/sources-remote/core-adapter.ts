@@ -141,16 +141,33 @@ export function createCoreSink(
         const { rows, unrouted } = await foldEvents(events, router, batch);
         const errors = meta.errors ?? [];
         const counts = { bytes: meta.bytes ?? 0, rows, badRows: meta.badRows ?? errors.length, unrouted };
-        const committed = await store.commit(
-          unit.providerId,
-          claim.unitId,
-          owner,
-          counts,
-          errors,
-          batch.deltas(),
-          aggregate.heavyHitterCapacity,
-          services.clock.now().getTime(),
-        );
+        let committed: boolean;
+        try {
+          committed = await store.commit(
+            unit.providerId,
+            claim.unitId,
+            owner,
+            counts,
+            errors,
+            batch.deltas(),
+            aggregate.heavyHitterCapacity,
+            services.clock.now().getTime(),
+          );
+        } catch (e) {
+          // The database refused the commit (conflicts were retried): the unit is recorded failed,
+          // never retried in a loop; the same request or page answers this again.
+          const reason = `could not be committed: ${e instanceof Error ? e.message : String(e)}`;
+          await store.fail(
+            unit.providerId,
+            claim.unitId,
+            owner,
+            counts,
+            reason,
+            [],
+            services.clock.now().getTime(),
+          );
+          return { status: 'failed', rows: 0, badRows: counts.badRows, unrouted: 0, errors, reason };
+        }
         if (!committed)
           return {
             status: 'busy',

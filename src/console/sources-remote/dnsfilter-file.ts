@@ -343,6 +343,7 @@ export function dnsfilterSummary(
     files: outcomes.length,
     ingested: n('ingested'),
     duplicate: n('duplicate'),
+    replaced: 0,
     failed: n('failed'),
     busy: n('busy'),
     rows: sum('rows'),

@@ -10,7 +10,7 @@
 // Errors never carry the key, the secret or the token: they are built from the method, the path
 // (without query), the status and the server's answer only.
 import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { type ClientClock, systemClientClock } from '../psa-client/types.js';
 import { backoffDelay, classifyTransportError, parseRetryAfter } from '../psa-client/wire.js';
 import { KeyedLimiter } from './limiter.js';
@@ -111,7 +111,8 @@ export class UmbrellaReportingClient {
   readonly baseUrl: string;
   private readonly clock: ClientClock;
   private readonly limiter: KeyedLimiter;
-  private readonly agent: Agent;
+  /** Made on the first request: a worker loads undici only when it calls the API. */
+  private agent: Promise<Agent> | undefined;
   private readonly opts: Required<
     Pick<
       UmbrellaClientOptions,
@@ -142,14 +143,19 @@ export class UmbrellaReportingClient {
       timeoutMs: options.timeoutMs ?? 30_000,
     };
     this.random = options.random ?? Math.random;
-    this.agent = new Agent({
-      connect: options.ca ? { ca: [...rootCertificates, options.ca] } : {},
-      keepAliveTimeout: 10_000,
-    });
+  }
+
+  private dispatcher(): Promise<Agent> {
+    const ca = this.options.ca;
+    this.agent ??= import('undici').then(
+      ({ Agent }) =>
+        new Agent({ connect: ca ? { ca: [...rootCertificates, ca] } : {}, keepAliveTimeout: 10_000 }),
+    );
+    return this.agent;
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    if (this.agent) await (await this.agent).close();
   }
 
   /** The cached token, or a new one when none is cached or it is about to expire. */
@@ -294,8 +300,9 @@ export class UmbrellaReportingClient {
       let text: string;
       let retryAfter: string | undefined;
       try {
+        const { request } = await import('undici');
         const res = await request(url, {
-          dispatcher: this.agent,
+          dispatcher: await this.dispatcher(),
           method: call.method,
           headers: call.headers,
           ...(call.body === undefined ? {} : { body: call.body }),

@@ -21,6 +21,7 @@ import {
   quoteValue,
   type SourceLineError,
 } from './event.js';
+import { findTextProblem } from './text.js';
 import { parseUtcDateTime } from './time.js';
 
 const idValue = z.union([z.number().int(), z.string().max(200)]);
@@ -78,6 +79,8 @@ export function decodeDnsfilterRecord(raw: unknown, options: { line?: number } =
     ok: false,
     error: { line, message: `${where}: ${message}` },
   });
+  const problem = findTextProblem(raw);
+  if (problem !== undefined) return fail(problem);
   const parsed = dnsfilterRecordSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues

@@ -4,5 +4,6 @@ export * from './dnsfilter.js';
 export * from './event.js';
 export { normalizeIdentityType } from './identity.js';
 export * from './ndjson.js';
+export * from './text.js';
 export * from './umbrella-api.js';
 export * from './umbrella-csv.js';

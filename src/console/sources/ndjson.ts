@@ -36,6 +36,7 @@ import {
   type SourceLineError,
 } from './event.js';
 import { normalizeIdentityType } from './identity.js';
+import { findTextProblem } from './text.js';
 import { parseIsoDateTime, utcMs } from './time.js';
 
 /** Longest line accepted, in characters. */
@@ -114,6 +115,8 @@ function issueText(issue: z.ZodIssue): string {
 
 /** Decodes one already-parsed object; `line` names it in errors. */
 export function decodeNdjsonEvent(raw: unknown, line = 0): NdjsonLineResult {
+  const problem = findTextProblem(raw);
+  if (problem !== undefined) return fail(line, problem);
   const parsed = ndjsonEventSchema.safeParse(raw);
   if (!parsed.success) return fail(line, parsed.error.issues.slice(0, 3).map(issueText).join('; '));
   const r = parsed.data;

@@ -13,6 +13,7 @@ import {
   type SourceLineError,
 } from './event.js';
 import { normalizeIdentityType } from './identity.js';
+import { findTextProblem } from './text.js';
 import { utcMs } from './time.js';
 
 const id = z.union([z.number().int(), z.string().min(1).max(200)]);
@@ -110,6 +111,9 @@ export function decodeUmbrellaDnsRecord(
   options: { orgId?: string; index?: number } = {},
 ): UmbrellaApiResult {
   const where = options.index === undefined ? 'record' : `record ${options.index + 1}`;
+  const problem = findTextProblem(raw);
+  if (problem !== undefined)
+    return { ok: false, error: { line: (options.index ?? -1) + 1, message: `${where}: ${problem}` } };
   const parsed = umbrellaDnsRecordSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 3).map(describeIssue).join('; ');

@@ -68,7 +68,23 @@ const damage = (line: string) =>
     .record({
       at: fc.nat(Math.max(0, line.length - 1)),
       kind: fc.constantFrom('replace', 'insert', 'remove'),
-      ch: fc.constantFrom('"', ',', ' ', '\r', 'x', 'Z', '9', ':', '-', '.', 'é', '\u00a0', '\t', '('),
+      ch: fc.constantFrom(
+        '"',
+        ',',
+        ' ',
+        '\r',
+        'x',
+        'Z',
+        '9',
+        ':',
+        '-',
+        '.',
+        'é',
+        '\u00a0',
+        '\t',
+        '(',
+        '\u0000',
+      ),
     })
     .map(({ at, kind, ch }) => {
       if (kind === 'remove') return line.slice(0, at) + line.slice(at + 1);
@@ -113,7 +129,8 @@ describe('UmbrellaRowReader', () => {
       }),
       { numRuns: 600 },
     );
-  });
+    // ~0.5 s alone; minutes of CPU shared with a loaded run's other files must not fail it.
+  }, 30_000);
 
   it('reads Umbrella’s usual lines without the string parser, and lower-cases domains', () => {
     fc.assert(
@@ -132,6 +149,31 @@ describe('UmbrellaRowReader', () => {
         for (const r of results) expect(r.row?.domain).toBe(r.row?.domain.toLowerCase());
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('refuses a NUL byte anywhere in a line as the string parser does, and reads the next lines fast (property)', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { minLength: 2, maxLength: 8 }), fc.nat(), fc.nat(), (rows, which, at) => {
+        const plain = rows.filter(
+          ({ row }) =>
+            !row.identity.includes('"') && /^[a-z0-9.-]+$/i.test(row.domain) && row.queryType !== 'TYPE4242',
+        );
+        if (plain.length === 0) return;
+        const lines = plain.map(({ row, columns }) => formatUmbrellaCsvLine(row, columns));
+        const i = which % lines.length;
+        const l = lines[i]!;
+        const cut = at % (l.length + 1);
+        lines[i] = `${l.slice(0, cut)}\u0000${l.slice(cut)}`;
+        const { results, fastLines } = actual(lines);
+        expect(results).toEqual(expected(lines));
+        expect(results[i]).toEqual({
+          outcome: BAD,
+          error: `line ${i + 1}: contains a NUL character (U+0000)`,
+        });
+        expect(fastLines).toBe(lines.length - 1);
+      }),
+      { numRuns: 300 },
     );
   });
 

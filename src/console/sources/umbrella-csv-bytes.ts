@@ -92,6 +92,10 @@ export class UmbrellaRowReader {
   #orgLength = -1;
   #org: string | undefined;
   #bytes: Uint8Array | undefined;
+  /** The position of the first NUL byte of #bytes at or after the line read last (or +Infinity). */
+  #nul = Number.POSITIVE_INFINITY;
+  /** Where the search for #nul started: no NUL lies in [#nulSearched, #nul). */
+  #nulSearched = 0;
   #view: DataView = new DataView(new ArrayBuffer(0));
   // The date of the last timestamp: its first 8 bytes as a word pair, bytes 8–9, and its day.
   #dateA = 0;
@@ -113,7 +117,17 @@ export class UmbrellaRowReader {
     if (bytes !== this.#bytes) {
       this.#bytes = bytes;
       this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.#nulSearched = 0;
+      this.#nul = nulFrom(bytes, 0);
     }
+    // A NUL byte in the line: the string parser refuses it (PostgreSQL cannot store U+0000). Found by
+    // one memchr per buffer (a decompressed chunk), then only again past the NUL last found (or when
+    // a caller goes back to an earlier line of the buffer).
+    if (this.#nul < start || start < this.#nulSearched) {
+      this.#nulSearched = start;
+      this.#nul = nulFrom(bytes, start);
+    }
+    if (this.#nul < end) return this.#readSlow(bytes, start, end, lineNumber);
     if (this.#readFast(bytes, this.#view, start, end)) {
       this.fastLines++;
       return ROW;
@@ -341,6 +355,12 @@ export class UmbrellaRowReader {
     if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return -1;
     return this.#dayMs + ((h * 60 + mi) * 60 + sec) * 1000;
   }
+}
+
+/** The position of the first 0x00 byte at or after `from`, or +Infinity. */
+function nulFrom(b: Uint8Array, from: number): number {
+  const at = b.indexOf(0, from);
+  return at === -1 ? Number.POSITIVE_INFINITY : at;
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   type SourceLineError,
 } from './event.js';
 import { labelKey, normalizeIdentityType } from './identity.js';
+import { textProblem } from './text.js';
 import { formatUtcDateTime, parseUtcDateTime } from './time.js';
 
 // Logical fields, in Umbrella's positional order (exported for the byte reader as FIELD).
@@ -331,6 +332,8 @@ class Parser implements UmbrellaCsvParser {
 
   private parse(line: string, lineNumber: number): UmbrellaLineResult {
     if (typeof line !== 'string') return fail(lineNumber, 'is not text');
+    const problem = textProblem(line);
+    if (problem !== undefined) return fail(lineNumber, problem);
     const count = this.split(line);
     if (count === 0) return { ok: true, blank: true };
     if (count < 0) return fail(lineNumber, this.splitError);

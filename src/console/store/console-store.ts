@@ -267,6 +267,26 @@ export class ConsoleStore {
       .execute();
   }
 
+  /** The ids of a provider's admins. */
+  async adminIds(providerId: number, trx: Db = this.db): Promise<number[]> {
+    const rows = await trx
+      .selectFrom('con_user')
+      .select('id')
+      .where('provider_id', '=', providerId)
+      .where('role', '=', 'admin')
+      .execute();
+    return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * Holds the provider's row until the transaction ends (PostgreSQL; SQLite runs one writing
+   * transaction at a time anyway), so that checks over its users and the change they allow are one.
+   */
+  async lockProvider(providerId: number, trx: Transaction<Database>, dialect: 'sqlite' | 'postgres') {
+    if (dialect !== 'postgres') return;
+    await trx.selectFrom('con_provider').select('id').where('id', '=', providerId).forUpdate().execute();
+  }
+
   async deleteUser(providerId: number, id: number, trx: Db = this.db): Promise<boolean> {
     await trx
       .deleteFrom('con_session')
@@ -326,6 +346,19 @@ export class ConsoleStore {
 
   async deleteSession(tokenDigest: string, trx: Db = this.db): Promise<void> {
     await trx.deleteFrom('con_session').where('token_digest', '=', tokenDigest).execute();
+  }
+
+  /** Ends a user's sessions, but the one whose digest is `keep` (the caller's own). */
+  async deleteUserSessions(
+    providerId: number,
+    userId: number,
+    keep: string | undefined,
+    trx: Db = this.db,
+  ): Promise<number> {
+    let q = trx.deleteFrom('con_session').where('provider_id', '=', providerId).where('user_id', '=', userId);
+    if (keep !== undefined) q = q.where('token_digest', '<>', keep);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async deleteExpiredSessions(now: string, trx: Db = this.db): Promise<void> {

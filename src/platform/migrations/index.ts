@@ -7,6 +7,8 @@ import m0003 from './0003_ingestion.js';
 import m0004 from './0004_ingest_tokens.js';
 import m0005 from './0005_delivery.js';
 import m0006 from './0006_psa_sessions.js';
+import m0008 from './0008_sign_in_locks.js';
+import m0009 from './0009_ingest_content.js';
 import m0010 from './0010_blocked_windows.js';
 
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -16,5 +18,7 @@ export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0004_ingest_tokens': m0004,
   '0005_delivery': m0005,
   '0006_psa_sessions': m0006,
+  '0008_sign_in_locks': m0008,
+  '0009_ingest_content': m0009,
   '0010_blocked_windows': m0010,
 };

@@ -6,9 +6,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALL_FUNCTIONS, evaluate, FN, MODULES, TABLE_SETUP_ITEMS } from '../catalog/index.js';
 import type { Action } from '../catalog/types.js';
-import { badRequest, PsaError } from '../model/errors.js';
+import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import { enforcePrivileges, type PrivilegeRule } from '../service/admin-privileges.js';
 import type { PsaServices } from '../service/services.js';
+import { pathId } from './input-checks.js';
 import type { Principal } from './key-verifier.js';
 import { sessionPrincipal } from './member-session-http.js';
 
@@ -36,11 +37,7 @@ export interface AdminEndpoint {
   run: (a: AdminArgs) => Promise<unknown>;
 }
 
-function num(raw: string | undefined, name: string): number {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw))
-    throw badRequest(`${name} must be a positive whole number.`);
-  return Number(raw);
-}
+const num = (raw: string | undefined, name: string): number => pathId(raw, name);
 
 const actor = (a: AdminArgs) => a.principal.identifier;
 
@@ -139,10 +136,14 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
     run: async (a) => {
       const id = num(a.params.id, 'id');
       const member = await a.services.admin.updateMember(id, a.body, actor(a));
-      // A new password or a deactivation ends the member's sessions everywhere.
-      const body = a.body as { password?: unknown; inactiveFlag?: unknown };
+      // A new password or a deactivation ends the member's sessions everywhere — but the session
+      // of a member who changed their own password, which has just proved it knows the new one.
+      const body = (a.body ?? {}) as { password?: unknown; inactiveFlag?: unknown };
       if (body.password !== undefined || body.inactiveFlag === true)
-        await a.services.memberSessions.signOutMember(id);
+        await a.services.memberSessions.signOutMember(
+          id,
+          id === a.principal.memberId ? a.principal.sessionDigest : undefined,
+        );
       return member;
     },
   },
@@ -203,7 +204,7 @@ export function registerAdminApi(app: FastifyInstance, services: PsaServices): v
         req.principal = principal;
         if (e.need) {
           const decision = evaluate(principal.role, e.need);
-          if (!decision.allowed) throw new PsaError('Forbidden', decision.message);
+          if (!decision.allowed) throw forbidden(decision);
         }
         const params = req.params as Record<string, string>;
         if (e.privileges.length) {

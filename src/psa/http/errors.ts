@@ -44,7 +44,10 @@ export function installErrorHandler(
       const retryAfter = (known as PsaError & { retryAfter?: number }).retryAfter;
       if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
       if (known.status >= 500) req.log.error({ err: error }, 'request failed');
-      return reply.status(known.status).send(known.toBody());
+      // Keys and parameters for the UI's member sessions (no Authorization header); a request
+      // judged by an API key gets ConnectWise's shape exactly, on the REST and the admin API alike.
+      const keys = req.headers.authorization === undefined;
+      return reply.status(known.status).send(known.toBody({ keys }));
     }
     countError('InternalError');
     req.log.error({ err: error }, 'unexpected error');

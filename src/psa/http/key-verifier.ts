@@ -16,6 +16,8 @@ export interface Principal {
   keyId: number | null;
   roleId: number;
   role: RoleSnapshot;
+  /** The digest of the admin UI session the request came with (absent for a key). */
+  sessionDigest?: string;
 }
 
 export type VerifyFailure =

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { clientOf } from '../../platform/sign-in-guard.js';
 import { ALL_FUNCTIONS, CUSTOMIZE, effectiveLevels, type FunctionLevels } from '../catalog/index.js';
 import { PsaError } from '../model/errors.js';
 import { parseInput } from '../service/admin.js';
@@ -36,6 +37,7 @@ function principalOf(s: MemberSession): Principal {
     keyId: null,
     roleId: s.roleId,
     role: s.role,
+    sessionDigest: s.tokenDigest,
   };
 }
 
@@ -84,7 +86,12 @@ async function sessionBody(services: PsaServices, s: MemberSession) {
 export function registerSessionRoutes(app: FastifyInstance, services: PsaServices): void {
   app.post(SESSION_PATH, async (req, reply) => {
     const input = parseInput(signInSchema, 'signIn', req.body);
-    const { token, session } = await services.memberSessions.signIn(input.identifier, input.password);
+    // The socket's address: no X-Forwarded-For is trusted (Fastify's trustProxy is off).
+    const { token, session } = await services.memberSessions.signIn(
+      input.identifier,
+      input.password,
+      clientOf(req.ip),
+    );
     reply.setCookie(PSA_SESSION_COOKIE, token, {
       httpOnly: true,
       secure: services.tls,
@@ -98,14 +105,14 @@ export function registerSessionRoutes(app: FastifyInstance, services: PsaService
 
   app.get(SESSION_PATH, async (req, reply) => {
     const session = await currentSession(req, services);
-    if (!session) throw new PsaError('Unauthorized', 'Sign in first.');
+    if (!session) throw PsaError.keyed('Unauthorized', 'signIn.required');
     reply.header('cache-control', 'no-store');
     return sessionBody(services, session);
   });
 
   app.delete(SESSION_PATH, async (req, reply) => {
     const principal = await sessionPrincipal(req, services);
-    if (!principal) throw new PsaError('Unauthorized', 'Sign in first.');
+    if (!principal) throw PsaError.keyed('Unauthorized', 'signIn.required');
     const session = await currentSession(req, services);
     if (session) await services.memberSessions.signOut(session.tokenDigest);
     reply.clearCookie(PSA_SESSION_COOKIE, { path: '/' });

@@ -262,11 +262,11 @@ export function psaOpenApi(options: { apiBase: string; version: string }): Json 
   };
 }
 
-/** Serves the document at `/openapi.json`, its server URL from the request's host (or PSA_PUBLIC_URL). */
+/** Serves the document at `/openapi.json`, its server URL from PSA_PUBLIC_URL or the listen address. */
 export function registerPsaOpenApi(app: FastifyInstance, services: PsaServices): void {
   const byOrigin = new Map<string, Json>();
-  app.get('/openapi.json', async (req) => {
-    const origin = services.publicOrigin(req.headers.host);
+  app.get('/openapi.json', async () => {
+    const origin = services.publicOrigin();
     let doc = byOrigin.get(origin);
     if (!doc) {
       doc = psaOpenApi({

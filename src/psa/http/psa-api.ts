@@ -3,14 +3,16 @@
 // ConnectWise's error bodies and headers; and `/login/companyinfo/{companyId}`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cwDate } from '../../platform/clock.js';
+import { redactUrl } from '../../platform/logger.js';
 import { evaluate } from '../catalog/index.js';
-import { badRequest, PsaError } from '../model/errors.js';
+import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import { parseFields, projectFields } from '../query/index.js';
 import type { CallContext } from '../service/context.js';
 import type { ListParams } from '../service/engine.js';
 import type { PsaServices } from '../service/services.js';
 import { CW_PATHS } from './cw-paths.js';
 import { ENDPOINTS, type Endpoint, fastifyPath, templatePattern } from './endpoints.js';
+import { installInputChecks, pathId } from './input-checks.js';
 import type { Principal, VerifyFailure } from './key-verifier.js';
 import { sessionPrincipal } from './member-session-http.js';
 import { forwardOnlyLink, navigableLink } from './paging.js';
@@ -48,22 +50,18 @@ function listParams(q: Query, req: FastifyRequest): ListParams {
   };
 }
 
-function idParam(raw: string | undefined, name = 'id'): number {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw))
-    throw badRequest(`${name} must be a positive whole number, not '${String(raw).slice(0, 40)}'.`);
-  return Number(raw);
-}
-
-function parentIdsOf(params: Record<string, string>): number[] {
+/** The path's parent ids, outermost first; `labels` name them in a 404 (see pathId). */
+function parentIdsOf(params: Record<string, string>, labels: string[] = []): number[] {
   const out: number[] = [];
-  if (params.grandparentId !== undefined) out.push(idParam(params.grandparentId, 'grandparentId'));
-  if (params.parentId !== undefined) out.push(idParam(params.parentId, 'parentId'));
+  if (params.grandparentId !== undefined)
+    out.push(pathId(params.grandparentId, 'grandparentId', labels[labels.length - 2]));
+  if (params.parentId !== undefined) out.push(pathId(params.parentId, 'parentId', labels[labels.length - 1]));
   return out;
 }
 
 function requestUrl(req: FastifyRequest, services: PsaServices): { url: string; query: string } {
   const [path, query = ''] = req.url.split('?', 2) as [string, string?];
-  return { url: `${services.publicOrigin(req.headers.host)}${path}`, query };
+  return { url: `${services.publicOrigin()}${path}`, query };
 }
 
 const ENDPOINT_PATTERNS = ENDPOINTS.map((e) => ({ e, re: templatePattern(e.path) }));
@@ -83,14 +81,20 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
       VersionNumber: `v${API_VERSION}.0`,
       CompanyID: config.psa.companyId,
       IsCloud: false,
-      SiteUrl: services.publicOrigin(req.headers.host).replace(/^https?:\/\//, ''),
+      SiteUrl: services.publicOrigin().replace(/^https?:\/\//, ''),
     });
   });
 
+  // The ConnectWise resource of each REST route, named in a body's InvalidObject error.
+  const resourceOf = new Map<string, string>();
+  installInputChecks(app, (req) => resourceOf.get(`${req.method} ${req.routeOptions.url}`));
   for (const endpoint of ENDPOINTS) {
+    const url = `${API_PREFIX}${fastifyPath(endpoint.path)}`;
+    if (endpoint.operation.kind === 'resource')
+      resourceOf.set(`${endpoint.method} ${url}`, services.engine.def(endpoint.operation.resource).resource);
     app.route({
       method: endpoint.method,
-      url: `${API_PREFIX}${fastifyPath(endpoint.path)}`,
+      url,
       preHandler: async (req) => authorize(req, endpoint, services),
       handler: async (req, reply) => handle(req, reply, endpoint, services),
     });
@@ -117,7 +121,7 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
       keyId: p.keyId,
       at: cwDate(services.clock.now()),
       method: req.method,
-      path: req.url.split('?', 1)[0]!,
+      path: redactUrl(req.url.split('?', 1)[0]!),
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
     });
@@ -224,7 +228,7 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
       action: endpoint.access.action,
       ...(endpoint.access.tableSetupItem ? { tableSetupItem: endpoint.access.tableSetupItem } : {}),
     });
-    if (!decision.allowed) throw new PsaError('Forbidden', decision.message);
+    if (!decision.allowed) throw forbidden(decision);
     scope = decision.scope;
   }
   const codebase = (req.params as { codebase: string }).codebase;
@@ -237,7 +241,7 @@ async function authorize(req: FastifyRequest, endpoint: Endpoint, services: PsaS
       keyId: principal.keyId,
     },
     now: cwDate(services.clock.now()),
-    apiBase: `${services.publicOrigin(req.headers.host)}/${codebase}/apis/3.0`,
+    apiBase: `${services.publicOrigin()}/${codebase}/apis/3.0`,
     scope,
     companyId: services.config.psa.companyId,
   };
@@ -250,7 +254,8 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
   const op = endpoint.operation;
   if (op.kind === 'resource') {
     const def = services.engine.def(op.resource);
-    const parents = parentIdsOf(params);
+    const parents = parentIdsOf(params, parentLabels(def, services));
+    const idParam = (raw: string | undefined) => pathId(raw, 'id', def.label);
     switch (op.method) {
       case 'list':
       case 'search': {
@@ -295,6 +300,16 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
   const handler = SPECIAL_HANDLERS[op.name];
   if (!handler) throw new PsaError('InternalError', `no handler for ${op.name}`);
   return handler({ ctx, params, query, body: req.body, reply, parentIds: parentIdsOf(params), services });
+}
+
+/** Labels of a resource's parents, outermost first (`['Board', 'Item']`). */
+function parentLabels(def: ReturnType<PsaServices['engine']['def']>, services: PsaServices): string[] {
+  const out: string[] = [];
+  for (let d = def; d.parent; ) {
+    d = services.engine.def(d.parent.resource);
+    out.unshift(d.label);
+  }
+  return out;
 }
 
 /** `fields=` applies to POST/PUT/PATCH responses too (ConnectWise's partial responses). */

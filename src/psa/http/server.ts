@@ -1,8 +1,10 @@
 // Builds the PSA's HTTP application: the ConnectWise REST API, the admin API with member sign-in,
 // the admin UI, errors in ConnectWise's shape; TLS is on unless plain HTTP was explicitly allowed.
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { badUrlMessage } from '../../platform/input-guard.js';
 import { registerOperations, requestId } from '../../platform/operations.js';
+import { PsaError } from '../model/errors.js';
 import type { PsaServices } from '../service/services.js';
 import { registerAdminApi } from './admin-api.js';
 import { BODY_LIMIT_BYTES, installErrorHandler } from './errors.js';
@@ -32,6 +34,9 @@ export async function buildPsaApp(
     // Every log line of a request carries its id (reqId); the response echoes it (x-request-id).
     genReqId: requestId,
     keepAliveTimeout: 65_000,
+    // Errors before routing (a path whose percent-escapes are not UTF-8), in ConnectWise's shape too.
+    frameworkErrors: (error: Error, _req: unknown, reply: FastifyReply) =>
+      reply.status(400).send(new PsaError('BadRequest', badUrlMessage(error)).toBody()),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   installErrorHandler(app, (code) => services.metrics.errors.inc({ product: 'psa', code }));
   // Both APIs take JSON only: without Fastify's built-in text/plain parser a text body is a 415

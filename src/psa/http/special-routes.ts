@@ -8,10 +8,11 @@ import {
   securityRoleSetting,
   securityRoleSettings,
 } from '../catalog/index.js';
-import { badRequest, notFound, PsaError } from '../model/errors.js';
+import { notFound, PsaError } from '../model/errors.js';
 import type { CallContext } from '../service/context.js';
 import type { PsaServices } from '../service/services.js';
 import type { Doc } from '../store/records.js';
+import { pathId } from './input-checks.js';
 import { API_VERSION } from './version.js';
 
 export interface SpecialArgs {
@@ -28,11 +29,7 @@ type Handler = (args: SpecialArgs) => Promise<unknown>;
 
 const TICKET_CONFIGURATION = 'ticketConfiguration';
 
-function id(raw: string | undefined): number {
-  if (raw === undefined || !/^\d{1,15}$/.test(raw))
-    throw badRequest(`id must be a positive whole number, not '${String(raw).slice(0, 40)}'.`);
-  return Number(raw);
-}
+const id = (raw: string | undefined): number => pathId(raw);
 
 async function ticketConfigurations(a: SpecialArgs): Promise<Doc[]> {
   const ticket = a.services.engine.def('ticket');

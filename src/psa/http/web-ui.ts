@@ -3,12 +3,13 @@
 // knows one page; every screen's data comes from the admin API and the REST API, which require a
 // signed-in member.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { packageRoot } from '../../platform/package-root.js';
 
 /** Where `npm run build:web` puts the bundle (from the repository root: dist/psa-web). */
-export const WEB_UI_DIR = fileURLToPath(new URL('../../../dist/psa-web/', import.meta.url));
+export const WEB_UI_DIR = `${path.join(packageRoot(), 'dist', 'psa-web')}${path.sep}`;
 
 const CSP = [
   "default-src 'self'",

@@ -36,6 +36,9 @@ export interface ValidationIssue {
   message: string;
   resource: string;
   field: string;
+  /** The message's key in model/errors.ts MESSAGES and its parameters (member sessions only: the UI). */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
 export interface PatchOperation {

@@ -11,7 +11,10 @@ export {
 export { projectFields } from './fields.js';
 export {
   isGroup,
+  MAX_CONDITION_TERMS,
+  MAX_IN_LIST_VALUES,
   MAX_NESTING_DEPTH,
+  MAX_ORDER_BY_TERMS,
   MAX_QUERY_LENGTH,
   parseConditions,
   parseDateTime,

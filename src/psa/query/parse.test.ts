@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   isGroup,
+  MAX_CONDITION_TERMS,
+  MAX_IN_LIST_VALUES,
   MAX_NESTING_DEPTH,
+  MAX_ORDER_BY_TERMS,
   MAX_QUERY_LENGTH,
   parseConditions,
   parseDateTime,
@@ -273,10 +276,30 @@ describe('parseConditions rejects bad input with a positioned message', () => {
       ok: false,
       error: { message: /too long .*limit is 8000/ },
     });
-    const chain = Array.from({ length: 600 }, (_, i) => `id = ${i}`).join(' or ');
+    const chain = (n: number) => Array.from({ length: n }, (_, i) => `id = ${i}`).join(' or ');
+    const parsed = parseConditions(chain(MAX_CONDITION_TERMS));
+    expect(parsed.ok && isGroup(parsed.value) && parsed.value.operands.length).toBe(MAX_CONDITION_TERMS);
+  });
+
+  it('caps comparisons, in-list values and orderBy terms (SQLite refuses deeper trees)', () => {
+    const chain = Array.from({ length: 500 }, (_, i) => `value = ${i}`).join(' or ');
     expect(chain.length).toBeLessThan(MAX_QUERY_LENGTH);
-    const parsed = parseConditions(chain);
-    expect(parsed.ok && isGroup(parsed.value) && parsed.value.operands.length).toBe(600);
+    expect(parseConditions(chain, 'customFieldConditions')).toMatchObject({
+      ok: false,
+      error: { parameter: 'customFieldConditions', message: /too many comparisons.*limit is 200/ },
+    });
+    const list = (n: number) => `id in (${Array.from({ length: n }, (_, i) => i).join(',')})`;
+    expect(parseConditions(list(MAX_IN_LIST_VALUES)).ok).toBe(true);
+    expect(parseConditions(list(MAX_IN_LIST_VALUES + 1))).toMatchObject({
+      ok: false,
+      error: { message: /more than 1000 values/ },
+    });
+    const order = (n: number) => Array.from({ length: n }, () => 'name desc').join(',');
+    expect(parseOrderBy(order(MAX_ORDER_BY_TERMS)).ok).toBe(true);
+    expect(parseOrderBy(order(MAX_ORDER_BY_TERMS + 1))).toMatchObject({
+      ok: false,
+      error: { parameter: 'orderBy', message: /more than 20 terms/ },
+    });
   });
 });
 

@@ -15,6 +15,16 @@ import type {
 export const MAX_QUERY_LENGTH = 8000;
 /** Parenthesis nesting limit, so hostile input cannot exhaust the stack of the recursive parser. */
 export const MAX_NESTING_DEPTH = 64;
+/**
+ * Comparisons in one conditions / childConditions / customFieldConditions parameter. Each `and`/`or`
+ * chain becomes one nested SQL expression: SQLite refuses trees deeper than 1,000 ("Expression tree
+ * is too large"), and a query of this size is never written by hand or by a sane client.
+ */
+export const MAX_CONDITION_TERMS = 200;
+/** Values in one `in (…)` list (each is a bound parameter). */
+export const MAX_IN_LIST_VALUES = 1000;
+/** Terms of one orderBy parameter (each is up to five SQL sort keys; SQLite allows 2,000 in all). */
+export const MAX_ORDER_BY_TERMS = 20;
 
 /** ConnectWise's own explanation appended to value/type errors (see connectwise-api.md §4.1). */
 export const VALUE_SYNTAX_HINT =
@@ -55,6 +65,8 @@ const isSpace = (c: string | undefined): boolean => c !== undefined && /\s/.test
 class Scanner {
   pos = 0;
   depth = 0;
+  /** Comparisons read so far (MAX_CONDITION_TERMS). */
+  terms = 0;
 
   constructor(
     readonly text: string,
@@ -224,6 +236,11 @@ const SYMBOL_OPS: Array<[string, ComparisonOp]> = [
 const OPERATOR_LIST = '=, !=, <>, <, <=, >, >=, in, not in, like, not like, contains or not contains';
 
 function parseComparison(s: Scanner): Condition {
+  if (++s.terms > MAX_CONDITION_TERMS) {
+    s.fail(
+      `${s.parameter} has too many comparisons: the limit is ${MAX_CONDITION_TERMS} (position ${s.pos}).`,
+    );
+  }
   const path = parsePathForCondition(s);
   const name = path.join('/');
   s.skipSpace();
@@ -297,6 +314,8 @@ function parseList(s: Scanner): Literal[] {
       s.fail(`null is not allowed in an in list (position ${valueAt}); use = null instead.`, valueAt);
     }
     values.push(value);
+    if (values.length > MAX_IN_LIST_VALUES)
+      s.fail(`The in list at position ${open} has more than ${MAX_IN_LIST_VALUES} values.`, valueAt);
     s.skipSpace();
     if (s.char() === ',') {
       s.pos++;
@@ -479,6 +498,7 @@ export function parseOrderBy(text: string): Result<OrderByTerm[], QueryError> {
       if (s.acceptWord('desc')) direction = 'desc';
       else s.acceptWord('asc');
       terms.push({ path, direction });
+      if (terms.length > MAX_ORDER_BY_TERMS) s.fail(`orderBy has more than ${MAX_ORDER_BY_TERMS} terms.`);
       s.skipSpace();
       if (s.atEnd) return terms;
       if (s.char() !== ',')

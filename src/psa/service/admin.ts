@@ -17,7 +17,8 @@ import {
   type RolePreset,
   type RoleSnapshot,
 } from '../catalog/index.js';
-import { notFound, PsaError } from '../model/errors.js';
+import { invalidObject, issue, notFound, PsaError } from '../model/errors.js';
+import { type HistoryParams, historyDetail, historyText, readHistoryDetail } from '../model/history.js';
 import type { ValidationIssue } from '../model/schema-types.js';
 import type { RecordStore } from '../store/records.js';
 import type { ApiLogRow, HistoryRow, MemberRow, RoleDetail, SecurityStore } from '../store/security.js';
@@ -128,18 +129,29 @@ export function roleAfter(current: RoleSnapshot | undefined, input: RoleInput): 
 }
 
 function zodIssues(resource: string, error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((i) => ({
-    code: i.code === 'unrecognized_keys' ? 'UnknownField' : 'InvalidValue',
-    message: i.message,
-    resource,
-    field: i.path.join('/') || (i.code === 'unrecognized_keys' ? i.keys.join(',') : ''),
-  }));
+  return error.issues.map((i) => {
+    const field = i.path.join('/') || (i.code === 'unrecognized_keys' ? i.keys.join(',') : '');
+    const keyed =
+      i.code === 'unrecognized_keys'
+        ? { key: 'field.unknown', params: { field } }
+        : i.code === 'too_big' && i.type === 'string'
+          ? { key: 'field.tooLong', params: { field, max: Number(i.maximum) } }
+          : i.code === 'too_small' && i.type === 'string'
+            ? { key: 'field.required', params: { field } }
+            : { key: 'field.invalid', params: { field, detail: i.message } };
+    return {
+      code: i.code === 'unrecognized_keys' ? 'UnknownField' : 'InvalidValue',
+      message: i.message,
+      resource,
+      field,
+      ...keyed,
+    };
+  });
 }
 
 export function parseInput<T>(schema: z.ZodType<T>, resource: string, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success)
-    throw new PsaError('InvalidObject', `${resource} object is invalid`, zodIssues(resource, parsed.error));
+  if (!parsed.success) throw invalidObject(resource, zodIssues(resource, parsed.error));
   return parsed.data;
 }
 
@@ -174,33 +186,28 @@ export class AdminService {
     for (const [fnId, levels] of Object.entries(input.levels ?? {})) {
       const fn = findFunction(fnId);
       if (!fn) {
-        issues.push({
-          code: 'InvalidField',
-          message: `unknown function '${fnId}'`,
-          resource: 'securityRole',
-          field: `levels/${fnId}`,
-        });
+        issues.push(
+          issue('InvalidField', 'securityRole', `levels/${fnId}`, 'role.unknownFunction', { function: fnId }),
+        );
         continue;
       }
       for (const action of ACTIONS) {
         if (levels[action] === 'My' && !fn.myAllowed) {
-          issues.push({
-            code: 'InvalidValue',
-            message: `${fn.name} does not offer the My level`,
-            resource: 'securityRole',
-            field: `levels/${fnId}/${action}`,
-          });
+          issues.push(
+            issue('InvalidValue', 'securityRole', `levels/${fnId}/${action}`, 'role.noMyLevel', {
+              function: fn.id,
+            }),
+          );
         }
       }
     }
     for (const [customizeId, items] of Object.entries(input.allowLists ?? {})) {
       if (!isKnownCustomizeId(customizeId)) {
-        issues.push({
-          code: 'InvalidField',
-          message: `unknown customize list '${customizeId}'`,
-          resource: 'securityRole',
-          field: `allowLists/${customizeId}`,
-        });
+        issues.push(
+          issue('InvalidField', 'securityRole', `allowLists/${customizeId}`, 'role.unknownList', {
+            list: customizeId,
+          }),
+        );
         continue;
       }
       const known = customizeItems(customizeId);
@@ -208,16 +215,16 @@ export class AdminService {
       const ids = new Set(known.map((k) => k.id));
       for (const item of items) {
         if (!ids.has(item)) {
-          issues.push({
-            code: 'InvalidValue',
-            message: `'${item}' is not an item of ${customizeId}`,
-            resource: 'securityRole',
-            field: `allowLists/${customizeId}`,
-          });
+          issues.push(
+            issue('InvalidValue', 'securityRole', `allowLists/${customizeId}`, 'role.unknownItem', {
+              item,
+              list: customizeId,
+            }),
+          );
         }
       }
     }
-    if (issues.length) throw new PsaError('InvalidObject', 'securityRole object is invalid', issues);
+    if (issues.length) throw invalidObject('securityRole', issues);
   }
 
   async listRoles(): Promise<RoleView[]> {
@@ -236,21 +243,16 @@ export class AdminService {
   async createRole(body: unknown, actor: string): Promise<RoleView> {
     const input = parseInput(roleInputSchema, 'securityRole', body);
     if (!input.name) {
-      throw new PsaError('InvalidObject', 'securityRole object is invalid', [
-        { code: 'NullValue', message: 'name is required', resource: 'securityRole', field: 'name' },
+      throw invalidObject('securityRole', [
+        issue('NullValue', 'securityRole', 'name', 'field.required', { field: 'name' }),
       ]);
     }
     this.validateRoleContent(input);
     const at = this.now();
     const id = await this.security.db.transaction().execute(async (trx) => {
       if (await this.security.findRole(input.name!, trx)) {
-        throw new PsaError('InvalidObject', 'securityRole object is invalid', [
-          {
-            code: 'ObjectExists',
-            message: `Role ID '${input.name}' already in use.`,
-            resource: 'securityRole',
-            field: 'name',
-          },
+        throw invalidObject('securityRole', [
+          issue('ObjectExists', 'securityRole', 'name', 'role.nameInUse', { name: input.name ?? '' }),
         ]);
       }
       const roleId = await this.security.createRole(
@@ -301,13 +303,8 @@ export class AdminService {
         input.name.toLowerCase() !== role.name.toLowerCase() &&
         (await this.security.findRole(input.name, trx))
       ) {
-        throw new PsaError('InvalidObject', 'securityRole object is invalid', [
-          {
-            code: 'ObjectExists',
-            message: `Role ID '${input.name}' already in use.`,
-            resource: 'securityRole',
-            field: 'name',
-          },
+        throw invalidObject('securityRole', [
+          issue('ObjectExists', 'securityRole', 'name', 'role.nameInUse', { name: input.name }),
         ]);
       }
       await this.security.updateRole(
@@ -332,11 +329,7 @@ export class AdminService {
     const role = await this.security.findRole(id);
     if (!role) throw notFound('Security role', id);
     const n = await this.security.countMembersWithRole(id);
-    if (n > 0)
-      throw new PsaError(
-        'Conflict',
-        `Role '${role.name}' is assigned to ${n} member(s) and cannot be deleted.`,
-      );
+    if (n > 0) throw PsaError.keyed('Conflict', 'role.assigned', { name: role.name, count: n });
     await this.security.deleteRole(id);
     await writeRoleView(this.records, this.security, id);
     this.changed('role', id);
@@ -362,21 +355,16 @@ export class AdminService {
 
   private async resolveRoleId(role: number | string | undefined): Promise<number> {
     if (role === undefined) {
-      throw new PsaError('InvalidObject', 'member object is invalid', [
-        { code: 'NullValue', message: 'Role ID is required', resource: 'member', field: 'role' },
+      throw invalidObject('member', [
+        issue('NullValue', 'member', 'role', 'field.required', { field: 'role' }),
       ]);
     }
     const found = await this.security.findRole(
       typeof role === 'string' && /^\d+$/.test(role) ? Number(role) : role,
     );
     if (!found) {
-      throw new PsaError('InvalidObject', 'member object is invalid', [
-        {
-          code: 'InvalidField',
-          message: `Role ${String(role)} was not found`,
-          resource: 'member',
-          field: 'role',
-        },
+      throw invalidObject('member', [
+        issue('InvalidField', 'member', 'role', 'member.roleNotFound', { role: String(role) }),
       ]);
     }
     return found.id;
@@ -397,14 +385,14 @@ export class AdminService {
   async createMember(kind: 'member' | 'api', body: unknown, actor: string): Promise<MemberView> {
     const input = parseInput(memberInputSchema, 'member', body);
     if (!input.identifier) {
-      throw new PsaError('InvalidObject', 'member object is invalid', [
-        { code: 'NullValue', message: 'identifier is required', resource: 'member', field: 'identifier' },
+      throw invalidObject('member', [
+        issue('NullValue', 'member', 'identifier', 'field.required', { field: 'identifier' }),
       ]);
     }
     const roleId = await this.resolveRoleId(input.role);
     let passwordHash: string | null = null;
     if (input.password !== undefined) {
-      if (kind === 'api') throw new PsaError('BadRequest', 'API members sign in with keys, not passwords.');
+      if (kind === 'api') throw PsaError.keyed('BadRequest', 'member.apiPassword');
       const problem = passwordProblem(input.password);
       if (problem)
         throw new PsaError('InvalidObject', 'member object is invalid', [
@@ -413,13 +401,10 @@ export class AdminService {
       passwordHash = await hashPassword(input.password);
     }
     if (await this.security.findMember(input.identifier)) {
-      throw new PsaError('InvalidObject', 'member object is invalid', [
-        {
-          code: 'ObjectExists',
-          message: `Member ID '${input.identifier}' already in use.`,
-          resource: 'member',
-          field: 'identifier',
-        },
+      throw invalidObject('member', [
+        issue('ObjectExists', 'member', 'identifier', 'member.identifierInUse', {
+          identifier: input.identifier,
+        }),
       ]);
     }
     const at = this.now();
@@ -440,7 +425,7 @@ export class AdminService {
       at,
       actor,
       action: 'member.created',
-      detail: `role ${roleId}`,
+      detail: historyDetail({ roleId }),
     });
     await writeMemberView(this.records, this.security, id);
     return this.getMember(id);
@@ -455,13 +440,10 @@ export class AdminService {
     const changed: string[] = [];
     if (input.identifier !== undefined && input.identifier.toLowerCase() !== m.identifier.toLowerCase()) {
       if (await this.security.findMember(input.identifier)) {
-        throw new PsaError('InvalidObject', 'member object is invalid', [
-          {
-            code: 'ObjectExists',
-            message: `Member ID '${input.identifier}' already in use.`,
-            resource: 'member',
-            field: 'identifier',
-          },
+        throw invalidObject('member', [
+          issue('ObjectExists', 'member', 'identifier', 'member.identifierInUse', {
+            identifier: input.identifier,
+          }),
         ]);
       }
       changes.identifier = input.identifier;
@@ -510,7 +492,7 @@ export class AdminService {
       at,
       actor,
       action: 'member.updated',
-      detail: changed.join(', '),
+      detail: historyDetail({ fields: changed.join(', ') }),
     });
     await writeMemberView(this.records, this.security, id);
     this.changed('member', id);
@@ -547,7 +529,7 @@ export class AdminService {
       at,
       actor,
       action: 'apiKey.created',
-      detail: `${input.description} (public key ${pair.publicKey})`,
+      detail: historyDetail({ description: input.description, publicKey: pair.publicKey }),
     });
     const key = (await this.security.findKey(id))!;
     return {
@@ -573,16 +555,24 @@ export class AdminService {
         at,
         actor,
         action: 'apiKey.revoked',
-        detail: `${key.description} (public key ${key.publicKey})`,
+        detail: historyDetail({ description: key.description, publicKey: key.publicKey }),
       });
     }
     this.changed('key', keyId);
     return toKeyView((await this.security.findKey(keyId))!);
   }
 
-  async history(memberId: number): Promise<HistoryRow[]> {
+  /** The member's History: each detail in English and as parameters (a role named by its name). */
+  async history(memberId: number): Promise<Array<HistoryRow & { params: HistoryParams | null }>> {
     if (!(await this.security.findMember(memberId))) throw notFound('Member', memberId);
-    return this.security.listHistory(memberId);
+    const roles = new Map((await this.security.listRoles()).map((r) => [r.id, r.name]));
+    return (await this.security.listHistory(memberId)).map((row) => {
+      const read = readHistoryDetail(row.action, row.detail);
+      if (!read) return { ...row, params: null };
+      const params =
+        typeof read.roleId === 'number' ? { ...read, roleName: roles.get(read.roleId) ?? '' } : read;
+      return { ...row, detail: historyText(params), params };
+    });
   }
 
   async apiLogs(memberId: number, limit = 200): Promise<ApiLogRow[]> {

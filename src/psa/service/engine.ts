@@ -4,6 +4,7 @@
 // `visibility`), and callbacks enqueued in the same transaction as the change.
 import type { Expression, SqlBool, Transaction } from 'kysely';
 import type { Database } from '../../platform/db-types.js';
+import { MAX_ID } from '../../platform/input-guard.js';
 import { effectiveLevels, functionPath } from '../catalog/index.js';
 import { badRequest, invalidObject, notFound, PsaError } from '../model/errors.js';
 import { applyPatch, fieldSchema, parsePatch, validateBody } from '../model/schema.js';
@@ -50,12 +51,14 @@ export interface ListResult {
 
 export type Registry = ReadonlyMap<string, ResourceDef>;
 
+/** page, pageSize and pageId: whole numbers from `min` to MAX_ID (pageId is compared with ids). */
 function parseIntParam(name: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!/^-?\d+$/.test(raw.trim()))
     throw badRequest(`${name} must be a whole number, not '${raw.slice(0, 40)}'.`);
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < min) throw badRequest(`${name} must be at least ${min}.`);
+  if (n > MAX_ID) throw badRequest(`${name} must be at most ${MAX_ID}.`);
   return n;
 }
 

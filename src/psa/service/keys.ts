@@ -2,6 +2,7 @@
 // characters over [A-Za-z0-9] (~190 bits, well above the 112 bits that allow a fast hash), stored
 // only as a SHA-256 digest and compared in constant time.
 import { digestsEqual, randomAlphanumeric, sha256, sha256Hex } from '../../platform/crypto.js';
+import { textProblem } from '../../platform/input-guard.js';
 
 export const PUBLIC_KEY_LENGTH = 16;
 export const PRIVATE_KEY_LENGTH = 32;
@@ -28,6 +29,8 @@ export function parseBasicCredentials(header: string | undefined): BasicCredenti
   const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  // A NUL would reach the key lookup, which PostgreSQL refuses: such a header is simply malformed.
+  if (textProblem(decoded)) return undefined;
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   const user = decoded.slice(0, colon);

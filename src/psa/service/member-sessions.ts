@@ -1,29 +1,38 @@
-// Sign-in of PSA members to the admin UI (PSA-9, X-6): scrypt password hashes, server-side sessions
-// (only the SHA-256 of the session token is stored), a CSRF token per session, and lock-out with a
-// growing back-off after repeated failures. Unknown identifiers, API members (who have no password)
-// and inactive members cost the same scrypt work as a wrong password and get the same answer.
+// Sign-in of PSA members to the admin UI (PSA-9, X-6, issue 13): scrypt password hashes checked
+// through the process's one hashing queue, server-side sessions (only the SHA-256 of the session
+// token is stored), a CSRF token per session, and lock-out per (identifier, client address) with a
+// growing back-off. Unknown identifiers, API members (who have no password) and inactive members go
+// through the same steps as a wrong password — rate, lock-out, one scrypt check, one failure
+// counted — and get the same answer.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto.js';
 import type { Database } from '../../platform/db-types.js';
-import { hashPassword, verifyPassword } from '../../platform/passwords.js';
+import {
+  hashPassword,
+  needsRehash,
+  PasswordCheckBusyError,
+  verifyPassword,
+} from '../../platform/passwords.js';
+import {
+  FREE_ATTEMPTS,
+  lockMinutes,
+  MAX_LOCK_MINUTES,
+  refusalPause,
+  type SignInGuard,
+} from '../../platform/sign-in-guard.js';
 import type { RoleSnapshot } from '../catalog/types.js';
 import { PsaError } from '../model/errors.js';
 import type { MemberRow, SecurityStore } from '../store/security.js';
 
 export const PSA_SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 export const PSA_SESSION_IDLE_MS = 60 * 60 * 1000;
-/** Failures allowed before the first lock-out. */
-export const PSA_FREE_ATTEMPTS = 5;
-export const PSA_MAX_LOCK_MINUTES = 60;
-
-/** Minutes locked after `failures` consecutive failures: 1, 2, 4 … capped at an hour. */
-export function lockMinutes(failures: number): number {
-  if (failures < PSA_FREE_ATTEMPTS) return 0;
-  return Math.min(PSA_MAX_LOCK_MINUTES, 2 ** (failures - PSA_FREE_ATTEMPTS));
-}
+/** Failures of one (identifier, client) allowed before the first lock-out. */
+export const PSA_FREE_ATTEMPTS = FREE_ATTEMPTS;
+export const PSA_MAX_LOCK_MINUTES = MAX_LOCK_MINUTES;
+export { lockMinutes };
 
 export interface MemberSession {
   member: MemberRow;
@@ -33,64 +42,71 @@ export interface MemberSession {
   tokenDigest: string;
 }
 
-const WRONG = 'The member identifier or password is incorrect.';
+const withRetryAfter = (e: PsaError, seconds: number) => Object.assign(e, { retryAfter: seconds });
 
 export class MemberSessionService {
-  private dummyHash: Promise<string> | undefined;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly security: SecurityStore,
     private readonly clock: Clock,
+    readonly guard: SignInGuard,
   ) {}
 
-  /** Spends the time a real verification would, so absent accounts are not told apart by timing. */
-  private async burn(password: string): Promise<never> {
-    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    await verifyPassword(password, await this.dummyHash);
-    throw new PsaError('Unauthorized', WRONG);
-  }
-
-  async signIn(identifier: string, password: string): Promise<{ token: string; session: MemberSession }> {
-    if (identifier.length === 0 || identifier.length > 15 || password.length > 128)
-      return this.burn(password);
-    const member = await this.security.findMember(identifier);
-    if (member?.kind !== 'member' || member.passwordHash === null) return this.burn(password);
-    const now = this.clock.now();
-    const state = await this.db
-      .selectFrom('psa_sign_in_state')
-      .selectAll()
-      .where('member_id', '=', member.id)
-      .executeTakeFirst();
-    if (state?.locked_until && new Date(state.locked_until) > now) {
-      const seconds = Math.ceil((new Date(state.locked_until).getTime() - now.getTime()) / 1000);
-      throw Object.assign(
-        new PsaError('TooManyRequests', `Too many failed sign-ins: try again in ${seconds} seconds.`),
-        { retryAfter: seconds },
+  /** Signs in from `client` (the caller's address, see clientOf). */
+  async signIn(
+    identifier: string,
+    password: string,
+    client: string,
+  ): Promise<{ token: string; session: MemberSession }> {
+    const refusal = await this.guard.admit(identifier, client);
+    if (refusal?.kind === 'rate-limited')
+      throw withRetryAfter(
+        PsaError.keyed('TooManyRequests', 'signIn.rateLimited', { seconds: refusal.seconds }),
+        refusal.seconds,
+      );
+    if (refusal?.kind === 'locked')
+      throw withRetryAfter(
+        PsaError.keyed('TooManyRequests', 'signIn.locked', { seconds: refusal.seconds }),
+        refusal.seconds,
+      );
+    const found =
+      identifier.length > 0 && identifier.length <= 15 && password.length <= 128
+        ? await this.security.findMember(identifier)
+        : undefined;
+    // Only an active member with a password can sign in; anyone else is checked like a stranger.
+    const member =
+      found?.kind === 'member' && found.passwordHash !== null && !found.inactiveFlag ? found : undefined;
+    let good: boolean;
+    try {
+      good = await verifyPassword(password, member?.passwordHash ?? undefined, { client });
+    } catch (e) {
+      if (!(e instanceof PasswordCheckBusyError)) throw e;
+      await refusalPause();
+      throw withRetryAfter(
+        PsaError.keyed('ServiceUnavailable', 'signIn.busy', { seconds: e.retryAfterSeconds }),
+        e.retryAfterSeconds,
       );
     }
-    const good = await verifyPassword(password, member.passwordHash);
+    const now = this.clock.now();
     const at = cwDate(now);
-    if (!good || member.inactiveFlag) {
-      // An inactive member's right password still counts as a failure: nothing tells a guesser
-      // that the password was right.
-      const failures = (state?.failed_attempts ?? 0) + 1;
-      const minutes = lockMinutes(failures);
-      const lockedUntil = minutes ? cwDate(new Date(now.getTime() + minutes * 60_000)) : null;
-      await this.saveState(member.id, failures, lockedUntil, at);
-      if (minutes) {
+    if (!good || !member) {
+      const failure = await this.guard.fail(identifier, client);
+      if (found && failure.lockedMinutes > 0) {
         await this.security.addHistory({
-          memberId: member.id,
+          memberId: found.id,
           at,
-          actor: member.identifier,
+          actor: found.identifier,
           action: 'member.locked',
-          detail: `${failures} failed sign-ins; locked for ${minutes} minute(s)`,
+          detail: `${failure.failures} failed sign-ins from ${client}; that address is locked out for ${failure.lockedMinutes} minute(s)`,
         });
       }
-      throw new PsaError('Unauthorized', WRONG);
+      throw PsaError.keyed('Unauthorized', 'signIn.wrong');
     }
-    if (state && (state.failed_attempts > 0 || state.locked_until))
-      await this.saveState(member.id, 0, null, at);
+    await this.guard.succeed(identifier, client);
+    // A hash made with the previous, more memory-hungry parameters is replaced now that the
+    // password is known.
+    if (member.passwordHash && needsRehash(member.passwordHash))
+      await this.security.updateMember(member.id, { passwordHash: await hashPassword(password), at });
     const role = await this.security.findRole(member.roleId);
     if (!role || role.inactiveFlag)
       throw new PsaError('Unauthorized', "The member's security role is inactive.");
@@ -114,23 +130,12 @@ export class MemberSessionService {
       at,
       actor: member.identifier,
       action: 'member.signed-in',
+      detail: `from ${client}`,
     });
     return {
       token,
       session: { member, roleId: role.id, role: snapshot(role), csrfToken, tokenDigest },
     };
-  }
-
-  private async saveState(memberId: number, failures: number, lockedUntil: string | null, at: string) {
-    await this.db
-      .insertInto('psa_sign_in_state')
-      .values({ member_id: memberId, failed_attempts: failures, locked_until: lockedUntil, updated_at: at })
-      .onConflict((oc) =>
-        oc
-          .column('member_id')
-          .doUpdateSet({ failed_attempts: failures, locked_until: lockedUntil, updated_at: at }),
-      )
-      .execute();
   }
 
   /**
@@ -171,9 +176,18 @@ export class MemberSessionService {
     await this.db.deleteFrom('psa_session').where('token_digest', '=', tokenDigest).execute();
   }
 
-  /** Ends every session of a member (after a password change or deactivation). */
-  async signOutMember(memberId: number): Promise<void> {
-    await this.db.deleteFrom('psa_session').where('member_id', '=', memberId).execute();
+  /**
+   * Ends every session of a member — after a password change or deactivation — but `keep` (the
+   * caller's own session, when members change their own password). A new password also forgets
+   * the failed sign-ins counted against the member's identifier.
+   */
+  async signOutMember(memberId: number, keep?: string): Promise<number> {
+    let q = this.db.deleteFrom('psa_session').where('member_id', '=', memberId);
+    if (keep !== undefined) q = q.where('token_digest', '<>', keep);
+    const r = await q.executeTakeFirst();
+    const member = await this.security.findMember(memberId);
+    if (member) await this.guard.forget(member.identifier);
+    return Number(r.numDeletedRows);
   }
 }
 

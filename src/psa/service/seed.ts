@@ -21,6 +21,12 @@ export const DEMO_TICKET_ID = 123456;
  */
 export const DEMO_ADMIN_PASSWORD = 'parasol-demo-admin';
 
+/**
+ * The demo's copy of the article's role. Not "Umbrella": the article's step 1 (and the README's
+ * `psa role create Umbrella --preset article`) must still work on a demo deployment.
+ */
+export const DEMO_ROLE_NAME = 'Umbrella (demo)';
+
 /** A member as the caller of engine calls made by the system itself (seed, benchmarks). */
 export async function systemContext(
   services: PsaServices,
@@ -77,12 +83,12 @@ export async function seedPsa(
   }
   const created: Record<string, number> = {};
   if (!options.demo) return { adminMemberId: adminMember.id, created };
-  await admin.ensurePreset(ARTICLE_ROLE, 'seed');
+  await admin.ensurePreset({ ...ARTICLE_ROLE, name: DEMO_ROLE_NAME }, 'seed');
 
   const ctx = await systemContext(
     services,
     adminMember.id,
-    services.publicOrigin(undefined) + `/${services.config.psa.codebase}/apis/3.0`,
+    services.publicOrigin() + `/${services.config.psa.codebase}/apis/3.0`,
   );
   const { engine, records } = services;
 

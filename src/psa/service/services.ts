@@ -5,6 +5,7 @@ import type { Config } from '../../platform/config.js';
 import type { Storage } from '../../platform/db.js';
 import type { Logger } from '../../platform/logger.js';
 import { createMetrics, type Metrics } from '../../platform/metrics.js';
+import { SignInGuard } from '../../platform/sign-in-guard.js';
 import { ApiLogWriter } from '../http/api-log.js';
 import { KeyVerifier } from '../http/key-verifier.js';
 import { RateLimiter } from '../http/rate-limit.js';
@@ -31,8 +32,15 @@ export interface PsaServices {
   apiLog: ApiLogWriter;
   /** Whether the server speaks TLS (adds HSTS). */
   tls: boolean;
-  /** `https://host:port` as clients reach this PSA, for Link headers and hrefs. */
-  publicOrigin(hostHeader: string | undefined): string;
+  /**
+   * `https://host:port` as clients reach this PSA, for Link headers, `_info` hrefs and companyinfo's
+   * SiteUrl: PSA_PUBLIC_URL, else the address the server listens on — never the request's Host
+   * header, which anyone can set (an unauthenticated caller could otherwise plant its own host in
+   * the links other clients follow with their keys).
+   */
+  publicOrigin(): string;
+  /** Told by the composition root once the server listens (its port may have been 0). */
+  setListenOrigin(origin: string): void;
   metrics: Metrics;
 }
 
@@ -67,6 +75,7 @@ export function createPsaServices(options: {
     else verifier.invalidate((p) => p.roleId === change.id);
   });
   const scheme = options.tls ? 'https' : 'http';
+  let listenOrigin: string | undefined;
   return {
     config,
     clock,
@@ -76,17 +85,29 @@ export function createPsaServices(options: {
     security,
     engine,
     admin,
-    memberSessions: new MemberSessionService(storage.db, security, clock),
+    memberSessions: new MemberSessionService(
+      storage.db,
+      security,
+      clock,
+      new SignInGuard(storage.db, clock, 'psa', config.signInAttemptsPerMinute, logger),
+    ),
     verifier,
     limiter: new RateLimiter(config.psa.rateLimitPerMinute, clock),
     apiLog: new ApiLogWriter(security, logger),
     tls: options.tls,
     metrics: options.metrics ?? createMetrics(),
-    publicOrigin(host) {
+    publicOrigin() {
       if (config.psa.publicUrl) return config.psa.publicUrl.replace(/\/$/, '');
-      const safeHost =
-        host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? host : `${config.psa.host}:${config.psa.port}`;
-      return `${scheme}://${safeHost}`;
+      return listenOrigin ?? configuredOrigin(scheme, config.psa.host, config.psa.port);
+    },
+    setListenOrigin(origin) {
+      listenOrigin = origin.replace(/\/$/, '');
     },
   };
+}
+
+/** `scheme://host:port` from the configuration; a wildcard listen address is shown as localhost. */
+export function configuredOrigin(scheme: string, host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host;
+  return `${scheme}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }

@@ -5,6 +5,7 @@ import { CompiledQuery, type Expression, type Kysely, type SqlBool, sql, type Tr
 import type { Dialect } from '../../platform/db.js';
 import type { Database } from '../../platform/db-types.js';
 import { decodeJson } from '../../platform/db-types.js';
+import { MAX_ID } from '../../platform/input-guard.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 export type Doc = Record<string, unknown>;
@@ -188,7 +189,7 @@ export class RecordStore {
   }
 
   async get(entity: string, id: number, trx: Db = this.db): Promise<StoredRecord | undefined> {
-    if (!Number.isSafeInteger(id)) return undefined;
+    if (!storable(id)) return undefined;
     const { rows } = await trx.executeQuery<StoredRow>(CompiledQuery.raw(this.getSql, [entity, id]));
     const row = rows[0];
     return row && toStored(row);
@@ -196,7 +197,7 @@ export class RecordStore {
 
   async getMany(entity: string, ids: number[], trx: Db = this.db): Promise<Map<number, StoredRecord>> {
     const out = new Map<number, StoredRecord>();
-    const safe = [...new Set(ids.filter((i) => Number.isSafeInteger(i)))];
+    const safe = [...new Set(ids.filter(storable))];
     if (safe.length === 0) return out;
     const rows = await trx
       .selectFrom('cw_record')
@@ -286,6 +287,9 @@ function sequenceName(entity: string): string {
   if (plain === entity) return `cw_seq_${plain}`;
   return `cw_seq_${plain}_${createHash('sha256').update(entity).digest('hex').slice(0, 8)}`;
 }
+
+/** An id the table can hold: anything else matches no record (PostgreSQL would refuse the query). */
+const storable = (id: number) => Number.isInteger(id) && Math.abs(id) <= MAX_ID;
 
 interface StoredRow {
   id: number;

@@ -3,6 +3,9 @@
 export interface Issue {
   path: string;
   message: string;
+  /** The message's stable key and parameters, when the server sent them. */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
 export class ApiError extends Error {
@@ -14,6 +17,9 @@ export class ApiError extends Error {
     readonly issues: Issue[] = [],
     /** Seconds from Retry-After (a lock-out). */
     readonly retryAfter?: number,
+    /** The message's stable key and parameters, when the server sent them. */
+    readonly key?: string,
+    readonly params?: Record<string, string | number>,
   ) {
     super(message);
   }
@@ -55,6 +61,8 @@ async function request<T>(
     error?: string;
     message?: string;
     issues?: Issue[];
+    key?: string;
+    params?: Record<string, string | number>;
   } | null;
   if (!res.ok) {
     if (res.status === 401 && path !== '/session') onSignedOut();
@@ -65,6 +73,8 @@ async function request<T>(
       data?.message ?? res.statusText,
       data?.issues ?? [],
       Number.isFinite(retryAfter) ? retryAfter : undefined,
+      data?.key,
+      data?.params,
     );
   }
   return data as T;

@@ -1,20 +1,6 @@
-// Numbers, days and instants in the chosen language (Intl), and days counted back from today (UTC).
-import { useTranslation } from 'react-i18next';
-
-export function useFormat() {
-  const { i18n } = useTranslation();
-  const lang = i18n.language;
-  const number = new Intl.NumberFormat(lang);
-  const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
-  const dayFormat = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: 'UTC' });
-  return {
-    number: (n: number) => number.format(n),
-    /** An instant (ISO 8601), in the browser's time zone; '—' when there is none. */
-    when: (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '—'),
-    /** A UTC day 'YYYY-MM-DD', short ("4 Dec"). */
-    day: (day: string) => dayFormat.format(new Date(`${day}T00:00:00Z`)),
-  };
-}
+// Days counted back from today (UTC); numbers, days and instants in the chosen language come from
+// the shared kit.
+export { Time, useFormat } from '../../shared/format.js';
 
 /** 'YYYY-MM-DD' of the UTC day `back` days before today. */
 export function utcDay(back = 0, now = Date.now()): string {

@@ -79,6 +79,7 @@ export const FIX_KEYS = [
   'dns',
   'network',
   'tls',
+  'plainHttp',
   'unknownCompany',
   'notConnectWise',
   'clientIdRejected',

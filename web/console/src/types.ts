@@ -123,7 +123,10 @@ export interface WriteLogEntry {
   path: string;
   status: number | null;
   outcome: string;
+  /** The server's English words; `key` and `params` say them again for the reader's language. */
   detail: string;
+  key?: string;
+  params?: Record<string, string>;
 }
 
 export interface AuditEntry {

@@ -3,6 +3,9 @@
 export interface Issue {
   field: string;
   message: string;
+  /** The message's stable key and parameters (sent to member sessions, i.e. this UI). */
+  key?: string;
+  params?: Record<string, string | number>;
 }
 
 export class ApiError extends Error {
@@ -12,6 +15,9 @@ export class ApiError extends Error {
     readonly issues: Issue[] = [],
     /** Seconds from Retry-After (a lock-out or a rate limit). */
     readonly retryAfter?: number,
+    /** The message's stable key and parameters, when the server sent them. */
+    readonly key?: string,
+    readonly params?: Record<string, string | number>,
   ) {
     super(message);
   }
@@ -40,7 +46,12 @@ async function request<T>(method: Method, url: string, body?: unknown): Promise<
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => null)) as { message?: string; errors?: Issue[] | null } | null;
+  const data = (await res.json().catch(() => null)) as {
+    message?: string;
+    errors?: Issue[] | null;
+    key?: string;
+    params?: Record<string, string | number>;
+  } | null;
   if (!res.ok) {
     if (res.status === 401 && !url.endsWith('/session')) onSignedOut();
     const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
@@ -49,6 +60,8 @@ async function request<T>(method: Method, url: string, body?: unknown): Promise<
       data?.message ?? res.statusText,
       data?.errors ?? [],
       Number.isFinite(retryAfter) ? retryAfter : undefined,
+      data?.key,
+      data?.params,
     );
   }
   return data as T;

@@ -15,11 +15,25 @@ export const ERRORS: ErrorReading = {
     error instanceof ApiError
       ? {
           status: error.status,
-          issues: error.issues.map((i) => ({ field: i.path, message: i.message })),
+          message: error.message,
+          key: error.key,
+          params: error.params,
+          issues: error.issues.map((i) => ({
+            field: i.path,
+            message: i.message,
+            key: i.key,
+            params: i.params,
+          })),
           retryAfter: error.retryAfter,
         }
       : undefined,
   summaries: { 409: 'errors.conflict', 502: 'errors.psaUnavailable' },
+  // The things a message names ('customer', 'ticket rule' …) in the reader's words.
+  useLocalizeParam: () => {
+    const { t } = useTranslation();
+    return (name, value) =>
+      name === 'what' ? t(`serverErrors.things.${String(value)}`, { defaultValue: String(value) }) : value;
+  },
 };
 
 /** A failed request: a translated summary, then the server's own words and the fields it named. */

@@ -184,6 +184,15 @@ const PAGE = 100;
 function WriteLog() {
   const { t } = useTranslation();
   const f = useFormat();
+  // A detail in the reader's words when the server named its key (an instant in the reader's format,
+  // the skipped step by its name); otherwise as the server wrote it.
+  const writeDetail = (w: WriteLogEntry) => {
+    if (!w.key) return w.detail;
+    const params: Record<string, string> = { ...w.params };
+    if (params.at) params.at = f.when(params.at);
+    if (params.what) params.what = t(`writeDetails.what.${params.what}`, { defaultValue: params.what });
+    return t(`writeDetails.${w.key}`, { ...params, defaultValue: w.detail });
+  };
   const [before, setBefore] = useState<number[]>([]);
   const beforeId = before[before.length - 1];
   const list = useLoad(
@@ -217,8 +226,8 @@ function WriteLog() {
                   </code>
                 </td>
                 <td>{w.status ?? '—'}</td>
-                <td>{w.outcome}</td>
-                <td>{w.detail}</td>
+                <td>{t(`activity.outcomes.${w.outcome}`, { defaultValue: w.outcome })}</td>
+                <td>{writeDetail(w)}</td>
               </tr>
             ))}
           </tbody>

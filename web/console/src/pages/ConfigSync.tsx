@@ -135,7 +135,8 @@ export function ConfigSync() {
                   const category = q.key.startsWith('security-blocks:') ? q.key.slice(16) : undefined;
                   return (
                     <tr key={q.key}>
-                      <td>{q.question}</td>
+                      {/* The question's name in the PSA, which the configuration keeps as it is. */}
+                      <td translate="no">{q.question}</td>
                       <td>
                         {category
                           ? t('configSync.meaning.securityBlocks', { category: t(`categories.${category}`) })

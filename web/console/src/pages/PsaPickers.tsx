@@ -67,7 +67,7 @@ export function PsaPickers({
                 </option>
               )}
               {lists[key].map((x) => (
-                <option key={x.id} value={String(x.id)}>
+                <option key={x.id} value={String(x.id)} translate="no">
                   {x.name}
                 </option>
               ))}

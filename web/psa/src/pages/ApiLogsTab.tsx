@@ -1,5 +1,6 @@
 // The API Logs tab: the calls made with this member's keys (never a key), newest first.
 import { useTranslation } from 'react-i18next';
+import { Time } from '../../../shared/format.js';
 import { adminApi } from '../api.js';
 import { Empty, ErrorMessage, Loading, Table } from '../components/ui.js';
 import { useLoad } from '../hooks.js';
@@ -35,7 +36,9 @@ export function ApiLogsTab({ member }: { member: Member }) {
       <tbody>
         {logs.data.map((l) => (
           <tr key={l.id}>
-            <td>{l.at}</td>
+            <td>
+              <Time value={l.at} />
+            </td>
             <td>{l.method}</td>
             <td>
               <code>{l.path}</code>

@@ -76,7 +76,7 @@ export function MemberDetails({ member, onSaved }: { member: Member | undefined;
           <select required value={roleId} onChange={(e) => setRoleId(e.target.value)}>
             <option value="">{t('members.chooseRole')}</option>
             {roleOptions.map((r) => (
-              <option key={r.id} value={r.id}>
+              <option key={r.id} value={r.id} translate="no">
                 {r.name}
               </option>
             ))}

@@ -4,7 +4,13 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { adminApi, restApi } from '../api.js';
-import { type Catalog, type CustomizeItem, type FunctionDef, loadCatalog } from '../catalog.js';
+import {
+  type Catalog,
+  type CustomizeItem,
+  type FunctionDef,
+  loadCatalog,
+  useCatalogNames,
+} from '../catalog.js';
 import { CustomizeDialog } from '../components/CustomizeDialog.js';
 import { ModuleGrid } from '../components/ModuleGrid.js';
 import { ErrorMessage, Field, Loading, PageHeader, Success } from '../components/ui.js';
@@ -62,13 +68,18 @@ async function customizeItems(catalog: Catalog, customizeId: string): Promise<Cu
 
 export function RoleEditor({ id }: { id: number }) {
   const { t } = useTranslation();
+  const names = useCatalogNames();
   const canEdit = useCan('System/SecurityRoles', 'edit');
   const loaded = useLoad(
     async () => ({ role: await adminApi.get<Role>(`/roles/${id}`), catalog: await loadCatalog() }),
     [id],
   );
   const [draft, setDraft] = useState<Draft>();
-  const [customizing, setCustomizing] = useState<{ fn: FunctionDef; items: CustomizeItem[] }>();
+  const [customizing, setCustomizing] = useState<{
+    fn: FunctionDef;
+    items: CustomizeItem[];
+    moduleName: string;
+  }>();
   const [saved, setSaved] = useState<string>();
   const [error, setError] = useState<unknown>();
 
@@ -98,7 +109,8 @@ export function RoleEditor({ id }: { id: number }) {
   };
   const openCustomize = async (fn: FunctionDef) => {
     const items = await customizeItems(catalog, fn.customize!);
-    setCustomizing({ fn, items });
+    const module = catalog.modules.find((m) => m.functions.some((f) => f.id === fn.id));
+    setCustomizing({ fn, items, moduleName: module ? names.module(module) : '' });
   };
 
   return (
@@ -161,7 +173,7 @@ export function RoleEditor({ id }: { id: number }) {
       ))}
       {customizing && (
         <CustomizeDialog
-          title={customizing.fn.name}
+          title={`${customizing.moduleName} → ${names.fn(customizing.fn)}`}
           items={customizing.items}
           allowed={draft.allowLists[customizing.fn.customize!] ?? []}
           readOnly={!canEdit}

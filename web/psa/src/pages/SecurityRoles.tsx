@@ -1,5 +1,6 @@
 // System → Security Roles: the list of roles and "+" to create one.
 import { useTranslation } from 'react-i18next';
+import { Time } from '../../../shared/format.js';
 import { adminApi } from '../api.js';
 import { ErrorMessage, Loading, PageHeader, Table } from '../components/ui.js';
 import { useLoad } from '../hooks.js';
@@ -36,12 +37,14 @@ export function SecurityRoles() {
           <tbody>
             {roles.data.map((r) => (
               <tr key={r.id}>
-                <td>
+                <td translate="no">
                   <a href={href('system', 'security-roles', r.id)}>{r.name}</a>
                 </td>
                 <td>{r.adminFlag ? t('common.yes') : t('common.no')}</td>
                 <td>{r.inactiveFlag ? t('common.yes') : t('common.no')}</td>
-                <td>{r.updatedAt}</td>
+                <td>
+                  <Time value={r.updatedAt} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -51,7 +51,7 @@ export function ServiceBoard() {
           <select value={filter.board} onChange={(e) => update({ board: e.target.value, status: '' })}>
             <option value="">{t('board.allBoards')}</option>
             {boards.data?.map((b) => (
-              <option key={b.id} value={b.id}>
+              <option key={b.id} value={b.id} translate="no">
                 {b.name}
               </option>
             ))}
@@ -65,7 +65,7 @@ export function ServiceBoard() {
           >
             <option value="">{t('board.allStatuses')}</option>
             {statuses.data?.map((s) => (
-              <option key={s.id} value={s.id}>
+              <option key={s.id} value={s.id} translate="no">
                 {s.name}
               </option>
             ))}
@@ -95,9 +95,9 @@ export function ServiceBoard() {
                 </td>
                 <td>{tk.summary}</td>
                 <td>{tk.company?.name ?? tk.company?.identifier}</td>
-                <td>{tk.board?.name}</td>
-                <td>{tk.status?.name}</td>
-                <td>{tk.priority?.name}</td>
+                <td translate="no">{tk.board?.name}</td>
+                <td translate="no">{tk.status?.name}</td>
+                <td translate="no">{tk.priority?.name}</td>
               </tr>
             ))}
           </tbody>

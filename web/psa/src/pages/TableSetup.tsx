@@ -24,7 +24,8 @@ function SetupList({ title, path, extra }: { title: string; path: string; extra?
       <ul>
         {rows.data?.map((r) => (
           <li key={r.id}>
-            {label(r)}
+            {/* A record's own name stays as it was entered: not the UI's words. */}
+            <span translate="no">{label(r)}</span>
             {r.defaultFlag ? ` (${t('tableSetup.default')})` : ''}
             {extra?.(r) ? ` — ${extra(r)}` : ''}
           </li>
@@ -57,7 +58,7 @@ function Picker({
           <Field label={title}>
             <select value={id} onChange={(e) => setChosen(e.target.value)}>
               {rows.data.map((r) => (
-                <option key={r.id} value={r.id}>
+                <option key={r.id} value={r.id} translate="no">
                   {label(r)}
                 </option>
               ))}

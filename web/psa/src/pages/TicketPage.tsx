@@ -2,6 +2,7 @@
 // form to add one.
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Time } from '../../../shared/format.js';
 import { restApi } from '../api.js';
 import { Empty, ErrorMessage, Field, Loading, PageHeader, Success } from '../components/ui.js';
 import { useLoad } from '../hooks.js';
@@ -72,18 +73,20 @@ export function TicketPage({ id }: { id: number }) {
         <dt>{t('ticket.company')}</dt>
         <dd>{tk.company?.name ?? tk.company?.identifier}</dd>
         <dt>{t('ticket.board')}</dt>
-        <dd>{tk.board?.name}</dd>
+        <dd translate="no">{tk.board?.name}</dd>
         <dt>{t('ticket.status')}</dt>
-        <dd data-testid="ticket-status">{tk.status?.name}</dd>
+        <dd data-testid="ticket-status" translate="no">
+          {tk.status?.name}
+        </dd>
         <dt>{t('ticket.priority')}</dt>
-        <dd>{tk.priority?.name}</dd>
+        <dd translate="no">{tk.priority?.name}</dd>
         <dt>{t('ticket.description')}</dt>
         <dd className="pre">{tk.initialDescription || '—'}</dd>
       </dl>
       {canEdit && (
         <form onSubmit={changeStatus} className="inline-form">
           <Field label={t('ticket.newStatus')}>
-            <select required value={status} onChange={(e) => setStatus(e.target.value)}>
+            <select required value={status} onChange={(e) => setStatus(e.target.value)} translate="no">
               <option value="">{t('ticket.chooseStatus')}</option>
               {statuses.data?.map((s) => (
                 <option key={s.id} value={s.id}>
@@ -102,7 +105,8 @@ export function TicketPage({ id }: { id: number }) {
         {notes.data?.map((n) => (
           <li key={n.id}>
             <p className="muted">
-              {n.createdBy ?? n._info?.enteredBy} · {n.dateCreated ?? n._info?.dateEntered}
+              <span translate="no">{n.createdBy ?? n._info?.enteredBy}</span> ·{' '}
+              <Time value={n.dateCreated ?? n._info?.dateEntered} />
             </p>
             <p className="pre">{n.text}</p>
           </li>

@@ -1,0 +1,5 @@
+// Types of build-server.mjs for the TypeScript callers (tests and benchmarks).
+export function buildServer(options?: {
+  ifStale?: boolean;
+  quiet?: boolean;
+}): Promise<'built' | 'up to date'>;

@@ -1,0 +1,67 @@
+// What one counted file unit added to the aggregates, kept so that a changed file under the same name
+// can take it back (docs/ingestion.md, "A file's identity is its content"): the unit's deltas, stored
+// compressed with the unit; taking them back adds their negation (windows, daily totals, identity
+// requests are sums) and narrows the top-domain summaries (subtractSummary). Pure: no I/O.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { AggregateDeltas, SerializedSummary } from '../aggregate/index.js';
+
+export function encodeDeltas(deltas: AggregateDeltas): string {
+  return gzipSync(JSON.stringify(deltas), { level: 1 }).toString('base64');
+}
+
+export function decodeDeltas(text: string): AggregateDeltas {
+  return JSON.parse(gunzipSync(Buffer.from(text, 'base64')).toString('utf8')) as AggregateDeltas;
+}
+
+/**
+ * The deltas that undo `d` for the additive aggregates: windows, daily totals (and their categories)
+ * and identity request counts negated. Identities keep their first and last seen (a widened span is
+ * harmless); top domains and the windows' blocked details are summaries, taken back by
+ * subtractSummary, not here (topDomains and blocked are empty).
+ */
+export function negateDeltas(d: AggregateDeltas): AggregateDeltas {
+  return {
+    events: -d.events,
+    windowCounts: d.windowCounts.map((r) => ({ ...r, blocked: -r.blocked, total: -r.total })),
+    dailyTotals: d.dailyTotals.map((r) => ({
+      ...r,
+      requests: -r.requests,
+      allowed: -r.allowed,
+      blocked: -r.blocked,
+      byCategory: Object.fromEntries(
+        Object.entries(r.byCategory).map(([c, v]) => [c, { blocked: -v!.blocked, total: -v!.total }]),
+      ),
+    })),
+    topDomains: [],
+    identities: d.identities.map((r) => ({ ...r, requests: -r.requests })),
+    blocked: [],
+  };
+}
+
+/**
+ * A stored Space-Saving summary without the stream another summary (`old`, merged into it earlier)
+ * described. With f the true counts before and g those of `old`'s stream: a domain `old` kept with
+ * [c, e] had c − e ≤ g ≤ c, so the stored count drops by c − e (never below the truth) and its error
+ * grows by e; a domain `old` did not keep had g ≤ old's floor (its smallest count when full), so only
+ * its error grows, by that floor. Every reported count stays an upper bound and count − error a lower
+ * bound of the remaining stream. (The summary's floor may drop below the old one, so a domain it no
+ * longer monitors may be undercounted by a later merge: top domains are a report, not a decision.)
+ */
+export function subtractSummary(stored: SerializedSummary, old: SerializedSummary): SerializedSummary {
+  const byDomain = new Map<string, readonly [number, number]>();
+  for (const [d, c, e] of old.entries) byDomain.set(d, [c, e]);
+  const oldFloor =
+    old.entries.length >= old.capacity && old.entries.length > 0
+      ? Math.min(...old.entries.map((x) => x[1]))
+      : 0;
+  const entries: Array<[string, number, number]> = [];
+  for (const [d, c, e] of stored.entries) {
+    const o = byDomain.get(d);
+    const count = o === undefined ? c : c - (o[0] - o[1]);
+    const error = o === undefined ? e + oldFloor : e + o[1];
+    if (count <= 0) continue;
+    entries.push([d, count, Math.min(error, count)]);
+  }
+  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { v: 1, capacity: stored.capacity, n: Math.max(0, stored.n - old.n), entries };
+}
