@@ -50,7 +50,7 @@ export async function buildServer({ ifStale = false, quiet = false } = {}) {
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     plugins: [externals],
     legalComments: 'none',
     logLevel: 'warning',

@@ -3,8 +3,8 @@
 // command with `--json` prints exactly one JSON document on standard output.
 //
 // How the README is run (the convention this test keeps, so a README edit stays honest):
-// * every ```sh block of README.md, in order, except the "Two commands" blocks (`npm install && …`:
-//   they install, serve or run this suite, which CI does);
+// * every ```sh block of README.md, in order, except the "Two commands" blocks (`npm install && …` and
+//   Node 24's `scripts/node24.sh`: they install, serve or run this suite, which CI does);
 // * a command is a line, or lines joined at a trailing `\`; it runs through bash (pipes as written)
 //   in a temporary working folder, `npm run parasol --` read as `node bin/parasol.js`, with a new
 //   `PARASOL_DATA_DIR` and SQLite;
@@ -33,7 +33,7 @@ function readmeCommands(markdown: string): string[] {
   for (const block of blocks) {
     const lines = block.replace(/\\\n\s*/g, ' ').split('\n');
     const cmds = lines.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-    if (cmds.some((c) => c.startsWith('npm install'))) continue;
+    if (cmds.some((c) => c.startsWith('npm install') || c.includes('scripts/node24.sh'))) continue;
     commands.push(...cmds);
   }
   return commands;

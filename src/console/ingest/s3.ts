@@ -27,9 +27,6 @@ export function parseS3Url(url: string): S3Location {
 }
 
 export function createS3Client(options: S3Options = {}): S3Client {
-  // The SDK warns on every Node below 22 that FUTURE versions will need it; this project supports
-  // Node 20, so the warning is noise on every command (set the variable to 'false' to see it).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = options.endpoint;
   return new S3Client({
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
