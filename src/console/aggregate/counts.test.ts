@@ -234,6 +234,19 @@ describe('AggregateBatch', () => {
     const d = b.deltas();
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
   });
+
+  it('takeDeltas hands over the same rows as deltas and then takes no more events (property)', () => {
+    fc.assert(
+      fc.property(fc.array(arbEvent, { maxLength: 60 }), (events) => {
+        const kept = new AggregateBatch().addAll(events);
+        const taken = new AggregateBatch().addAll(events);
+        expect(taken.takeDeltas()).toEqual(kept.deltas());
+        expect(() => taken.add(events[0] ?? ev({ ts: 0 }))).toThrow(/handed over/);
+        expect(() => taken.deltas()).toThrow(/handed over/);
+        expect(() => kept.merge(taken)).toThrow(/handed over/);
+      }),
+    );
+  });
 });
 
 // ---- merging ----

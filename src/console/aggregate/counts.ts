@@ -278,6 +278,8 @@ export class AggregateBatch {
   /** Category list → positions of its security categories (keyed by the list object). */
   readonly #lists = new Map<readonly string[], readonly number[]>();
   #events = 0;
+  /** Set by takeDeltas: the cells are gone. */
+  #taken = false;
 
   constructor(options: Partial<AggregateOptions> = {}) {
     const { windowMinutes, heavyHitterCapacity } = { ...DEFAULT_AGGREGATE_OPTIONS, ...options };
@@ -294,6 +296,7 @@ export class AggregateBatch {
 
   /** Folds one event in; throws on an event that is not well-formed (the batch is then unchanged). */
   add(event: AggregatableEvent): void {
+    if (this.#taken) throw new RangeError('The batch was handed over (takeDeltas)');
     assertEvent(event);
     const { ts, action } = event;
     const blocked = action === 'blocked' ? 1 : 0;
@@ -371,6 +374,7 @@ export class AggregateBatch {
   /** Folds another batch (same window length) into this one; summaries merge at this capacity. */
   merge(other: AggregateBatch): this {
     if (other === this) throw new RangeError('A batch cannot be merged into itself');
+    if (this.#taken || other.#taken) throw new RangeError('The batch was handed over (takeDeltas)');
     if (other.windowMinutes !== this.windowMinutes) {
       throw new RangeError(
         `Cannot merge ${other.windowMinutes}-minute windows into ${this.windowMinutes}-minute ones`,
@@ -459,6 +463,22 @@ export class AggregateBatch {
 
   /** The rows to add to the stored aggregates, in a stable order (customer, identity, time, category). */
   deltas(): AggregateDeltas {
+    return this.#deltas(false);
+  }
+
+  /**
+   * The same rows as deltas(), releasing each identity's cells as soon as its rows are out: the batch
+   * and its deltas are never both whole in memory (with 20,000 identities each weighs tens of MB).
+   * The batch is empty afterwards and takes no more events.
+   */
+  takeDeltas(): AggregateDeltas {
+    const out = this.#deltas(true);
+    this.#taken = true;
+    return out;
+  }
+
+  #deltas(release: boolean): AggregateDeltas {
+    if (this.#taken) throw new RangeError('The batch was handed over (takeDeltas)');
     this.#flushTops();
     const out: AggregateDeltas = {
       events: this.#events,
@@ -474,6 +494,7 @@ export class AggregateBatch {
       const keys = [...customer.identities.keys()].sort();
       for (const key of keys) {
         const identity = customer.identities.get(key)!;
+        if (release) customer.identities.delete(key);
         out.identities.push({
           customerId,
           label: identity.label,

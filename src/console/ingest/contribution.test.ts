@@ -101,3 +101,25 @@ describe('negateDeltas', () => {
     expect(n.topDomains).toEqual([]);
   });
 });
+
+describe('encodeDeltas', () => {
+  it('round-trips deltas written in many pieces, the same as one JSON text', () => {
+    const batch = new AggregateBatch();
+    for (let i = 0; i < 9000; i++) {
+      batch.add({
+        ts: Date.UTC(2026, 0, 5) + i * 9_000,
+        customerId: 1 + (i % 2),
+        identity: { label: `host-${i % 3000}`, type: 'Roaming Computers' },
+        domain: `d${i % 50}.test`,
+        action: i % 7 === 0 ? 'blocked' : 'allowed',
+        categories: i % 7 === 0 ? ['malware'] : [],
+      });
+    }
+    const deltas = batch.deltas();
+    expect(deltas.windowCounts.length).toBeGreaterThan(8192);
+    expect(deltas.blocked?.length).toBeGreaterThan(0);
+    expect(decodeDeltas(encodeDeltas(deltas))).toEqual(JSON.parse(JSON.stringify(deltas)));
+    const empty = new AggregateBatch().deltas();
+    expect(decodeDeltas(encodeDeltas(empty))).toEqual(empty);
+  });
+});

@@ -5,8 +5,36 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AggregateDeltas, SerializedSummary } from '../aggregate/index.js';
 
+/** Rows of one array written and compressed at a time (a gzip member each). */
+const ENCODE_ROWS = 4096;
+
+/**
+ * The deltas as JSON, gzip'd, base64. Written piecewise — the JSON text of at most ENCODE_ROWS rows at
+ * a time, each piece its own gzip member (gunzip reads the members as one stream) — so a file of
+ * 20,000 identities never holds its ~40 MB of JSON text at once, only the compressed few MB.
+ */
 export function encodeDeltas(deltas: AggregateDeltas): string {
-  return gzipSync(JSON.stringify(deltas), { level: 1 }).toString('base64');
+  const members: Buffer[] = [];
+  const put = (text: string) => members.push(gzipSync(text, { level: 1 }));
+  let head = '{';
+  for (const [key, value] of Object.entries(deltas)) {
+    if (value === undefined) continue;
+    const name = `${head}${JSON.stringify(key)}:`;
+    head = ',';
+    if (!Array.isArray(value)) {
+      put(`${name}${JSON.stringify(value)}`);
+      continue;
+    }
+    if (value.length === 0) put(`${name}[]`);
+    for (let i = 0; i < value.length; i += ENCODE_ROWS) {
+      const part = JSON.stringify(value.slice(i, i + ENCODE_ROWS)).slice(1, -1);
+      const open = i === 0 ? `${name}[` : ',';
+      const close = i + ENCODE_ROWS >= value.length ? ']' : '';
+      put(`${open}${part}${close}`);
+    }
+  }
+  put(head === '{' ? '{}' : '}');
+  return Buffer.concat(members).toString('base64');
 }
 
 export function decodeDeltas(text: string): AggregateDeltas {

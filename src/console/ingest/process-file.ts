@@ -335,7 +335,7 @@ export async function processFile(
     };
   }
   report();
-  return { ok: true, deltas: batch.deltas(), digest, ...counts };
+  return { ok: true, deltas: batch.takeDeltas(), digest, ...counts };
 }
 
 function notCsv(first: LineError | undefined, gzip: boolean, binary: boolean): string {
