@@ -192,6 +192,9 @@ describe('a real `parasol start --demo` process on SQLite, probed from outside',
     const env: Record<string, string> = { ...(process.env as Record<string, string>) };
     delete env.DATABASE_URL;
     env.PARASOL_DATA_DIR = dataDir;
+    // 200 sequences make ~5,000 PSA calls: at the default 1,000 a minute the PSA's throttle (429 and
+    // Retry-After, answered by the client's waits) would make this a five-minute test of throttling.
+    env.PSA_RATE_LIMIT_PER_MINUTE = '100000';
     child = spawn(
       process.execPath,
       ['bin/parasol.js', 'start', '--demo', '--port', '0', '--console-port', '0'],
