@@ -3,7 +3,19 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type QueryResult,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  sql,
+  type TransactionSettings,
+} from 'kysely';
 import type { Database, Dialect } from './db-types.js';
 import { migrateToLatest } from './migrate.js';
 
@@ -50,11 +62,16 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     if (file !== ':memory:') ownerOnlyDatabaseFile(file);
     const database = new SQLite(file);
     database.pragma('journal_mode = WAL');
-    database.pragma('busy_timeout = 5000');
+    // Waiting for another process's write lock inside SQLite blocks this whole process (the call is
+    // synchronous): SQLite waits briefly, the rest of the wait is PatientSqliteDialect's, off the loop.
+    database.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
     const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      dialect: new PatientSqliteDialect(
+        { database: withStatementCache(database) },
+        () => database.inTransaction,
+      ),
     });
     storage = { db, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
   }
@@ -77,6 +94,87 @@ function ownerOnlyDatabaseFile(file: string): void {
     } catch {
       // -wal and -shm exist only while (or after) the database is open.
     }
+  }
+}
+
+/** How long SQLite itself waits for a lock, blocking the event loop meanwhile. */
+const SYNC_BUSY_WAIT_MS = 20;
+/** How long a statement waits for another process's write lock in all (as busy_timeout did before). */
+const BUSY_PATIENCE_MS = 5000;
+const BUSY_RETRY_MS = 25;
+
+/**
+ * Another process (a CLI command, `parasol ingest`, a second `parasol start --role worker`) holding
+ * SQLite's write lock used to freeze this process: with busy_timeout = 5000 every write waited inside
+ * SQLite, synchronously, up to 5 s, and a worker retrying its claim kept the event loop stopped for as
+ * long as the lock was held — both servers answered nothing, clients gave up, and the log showed
+ * "incoming request" with no completion. Here SQLITE_BUSY (the lock is taken, nothing was done) is
+ * retried after a timer, so the servers keep answering everything else; SQLITE_BUSY_SNAPSHOT and
+ * the other extended codes are not retried (the transaction itself must start over).
+ */
+class PatientSqliteDialect extends SqliteDialect {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    const inner = super.createDriver();
+    const wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
+    const unwrap = (c: DatabaseConnection) => (c as PatientConnection).inner ?? c;
+    return {
+      init: () => inner.init(),
+      acquireConnection: async () => {
+        const c = await inner.acquireConnection();
+        let w = wrapped.get(c);
+        if (!w) {
+          w = new PatientConnection(c, this.inTransaction);
+          wrapped.set(c, w);
+        }
+        return w;
+      },
+      beginTransaction: (c: DatabaseConnection, settings: TransactionSettings) =>
+        inner.beginTransaction(c, settings),
+      commitTransaction: (c: DatabaseConnection) => inner.commitTransaction(c),
+      rollbackTransaction: (c: DatabaseConnection) => inner.rollbackTransaction(c),
+      ...(inner.savepoint ? { savepoint: inner.savepoint.bind(inner) } : {}),
+      ...(inner.rollbackToSavepoint ? { rollbackToSavepoint: inner.rollbackToSavepoint.bind(inner) } : {}),
+      ...(inner.releaseSavepoint ? { releaseSavepoint: inner.releaseSavepoint.bind(inner) } : {}),
+      releaseConnection: (c: DatabaseConnection) => inner.releaseConnection(unwrap(c)),
+      destroy: () => inner.destroy(),
+    };
+  }
+}
+
+class PatientConnection implements DatabaseConnection {
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly inTransaction: () => boolean,
+  ) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const started = Date.now();
+    for (;;) {
+      const wasInTransaction = this.inTransaction();
+      try {
+        return await this.inner.executeQuery<R>(query);
+      } catch (e) {
+        // SQLite may roll the whole transaction back on SQLITE_BUSY: then the caller must see it.
+        if (
+          (e as { code?: unknown }).code !== 'SQLITE_BUSY' ||
+          this.inTransaction() !== wasInTransaction ||
+          Date.now() - started >= BUSY_PATIENCE_MS
+        )
+          throw e;
+        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      }
+    }
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
   }
 }
 
