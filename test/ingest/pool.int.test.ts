@@ -40,7 +40,9 @@ describe('ingestion worker threads', () => {
   });
 
   it('start on warm(), and end after their idle time', async () => {
-    const pool = new WorkerPool(2, { idleMs: 300 });
+    // Idle time well above a thread's start on a loaded machine (0.2–0.6 s): a first thread must not
+    // end while warm() still waits for the second.
+    const pool = new WorkerPool(2, { idleMs: 1500 });
     cleanup.push(() => pool.close());
     await pool.warm();
     expect(pool.threadCount).toBe(2);
@@ -49,7 +51,7 @@ describe('ingestion worker threads', () => {
     const r = await pool.run({ kind: 'file', path: file! }, task);
     expect(r).toMatchObject({ ok: true, rows: 50, unrouted: 50 });
     expect(pool.threadsStarted).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
     expect(pool.threadCount).toBe(0);
     // A new file starts a new thread.
     expect(await pool.run({ kind: 'file', path: file! }, task)).toMatchObject({ ok: true, rows: 50 });
