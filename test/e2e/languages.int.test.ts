@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestion } from '../../src/console/ingest/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
 import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
+import { DEMO_ROLE_NAME } from '../../src/psa/service/seed.js';
 import { startTestPsa, type TestPsa } from '../support/psa-server.js';
 import { expectNoHorizontalOverflow, newPage, psaSignedInContext, until } from './browser-steps.js';
 import {
@@ -105,7 +106,7 @@ beforeAll(async () => {
   const s = psa.running.psa.services;
   await setPassword(s, 'admin', PASSWORD);
   roleIds = {
-    article: (await s.admin.getRole(ARTICLE_ROLE.name)).id,
+    article: (await s.admin.getRole(DEMO_ROLE_NAME)).id,
     readOnly: (await s.admin.getRole('Read Only')).id,
   };
   const c = psa.running.console.services;
@@ -122,6 +123,7 @@ beforeAll(async () => {
       clientId: psa.clientId,
       publicKey: key.publicKey,
       privateKey: key.privateKey,
+      trustedCa: psa.ca,
     },
     CONSOLE_ADMIN,
   );
@@ -208,11 +210,11 @@ describe.each(LANGUAGES)('in %s', (lang) => {
 
     // A duplicate Role ID: the server's refusal in the language.
     await open(page, psaUrl('system/security-roles/new'), lang, 'ui');
-    await page.getByLabel(ui('roles.roleId')).fill(ARTICLE_ROLE.name);
+    await page.getByLabel(ui('roles.roleId')).fill(DEMO_ROLE_NAME);
     await page.getByRole('button', { name: ui('common.save'), exact: true }).click();
     await page
       .getByRole('alert')
-      .getByText(ui('serverErrors.role.nameInUse', { name: ARTICLE_ROLE.name }))
+      .getByText(ui('serverErrors.role.nameInUse', { name: DEMO_ROLE_NAME }))
       .waitFor();
     await check('new role, duplicate name');
 
@@ -237,7 +239,7 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     const identifier = `umbrella-${lang.toLowerCase()}`;
     const member = await s.admin.createMember(
       'api',
-      { identifier, name: `Umbrella ${lang}`, role: ARTICLE_ROLE.name },
+      { identifier, name: `Umbrella ${lang}`, role: DEMO_ROLE_NAME },
       'admin',
     );
     await open(page, psaUrl('system/members/api'), lang, 'ui');
@@ -299,7 +301,7 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     await check('revoked key');
 
     await open(page, psaUrl(`system/members/api/${member.id}/history`), lang, 'ui');
-    await page.getByText(ui('history.details.role', { role: ARTICLE_ROLE.name })).waitFor();
+    await page.getByText(ui('history.details.role', { role: DEMO_ROLE_NAME })).waitFor();
     await page
       .getByText(ui('history.details.key', { description: 'Umbrella PSA Integration', publicKey }))
       .first()

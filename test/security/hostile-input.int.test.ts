@@ -300,6 +300,15 @@ describe.each(databaseKinds)('hostile input on %s', (db) => {
       const r = await admin(psa, 'PATCH', `/members/${spare.id}`, { auth: key, body: 'null' });
       expect(r.status, r.text).toBeLessThan(500);
     });
+
+    it('a member whose role is a number no id can be: 400 naming role, not a 500', async () => {
+      for (const role of [3.7365453437786797e46, 2_147_483_648, 1.5, -1]) {
+        const body = JSON.stringify({ kind: 'api', identifier: 'norole', name: 'No role', role });
+        const r = await admin(psa, 'POST', '/members', { auth: key, body });
+        expect(r.status, r.text).toBe(400);
+        expect((r.body as { errors?: unknown[] }).errors?.[0]).toMatchObject({ field: 'role' });
+      }
+    });
   });
 
   describe('long but legal query parameters (item 6)', () => {

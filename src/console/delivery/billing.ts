@@ -20,7 +20,7 @@ import {
 import type { OutboxItemInput } from '../engine/types.js';
 import { type ConnectWiseApi, ConnectWiseError } from '../psa-client/types.js';
 import { parse } from '../service/accounts.js';
-import { ConsoleError } from '../service/errors.js';
+import { ConsoleError, notFound } from '../service/errors.js';
 import type { ConsoleStore } from '../store/console-store.js';
 import { AGREEMENTS, type CwAgreement, catalogItem, observe } from './billing-psa.js';
 import {
@@ -174,7 +174,7 @@ export class BillingService {
     if (customerIds !== undefined) {
       const known = new Set(rows.map((c) => c.id));
       const unknown = [...new Set(customerIds)].filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new ConsoleError('not-found', `customer ${unknown.join(', ')} not found`);
+      if (unknown.length > 0) throw notFound(`customer ${unknown.join(', ')}`);
     }
     return rows;
   }
@@ -182,7 +182,7 @@ export class BillingService {
   private async customerOf(providerId: number, customerId: number): Promise<Customer> {
     const found = (await this.customers(providerId)).find((c) => c.id === customerId);
     // The same answer for another provider's customer as for one that does not exist.
-    if (!found) throw new ConsoleError('not-found', 'customer not found');
+    if (!found) throw notFound('customer');
     return found;
   }
 

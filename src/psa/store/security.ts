@@ -3,8 +3,11 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../platform/db-types.js';
 import { decodeJson } from '../../platform/db-types.js';
+import { MAX_ID } from '../../platform/input-guard.js';
 import type { CustomizeId, FunctionLevels, Level } from '../catalog/types.js';
 import type { Db } from './records.js';
+
+const storableId = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_ID;
 
 export interface RoleRow {
   id: number;
@@ -120,6 +123,8 @@ export class SecurityStore {
   }
 
   async findRole(idOrName: number | string, trx: Db = this.db): Promise<RoleDetail | undefined> {
+    // A number no id can be (a fraction, past 2^31 − 1) names no role; PostgreSQL would refuse it.
+    if (typeof idOrName === 'number' && !storableId(idOrName)) return undefined;
     let q = trx.selectFrom('psa_role').selectAll();
     q =
       typeof idOrName === 'number'
@@ -261,6 +266,7 @@ export class SecurityStore {
   }
 
   async findMember(idOrIdentifier: number | string, trx: Db = this.db): Promise<MemberRow | undefined> {
+    if (typeof idOrIdentifier === 'number' && !storableId(idOrIdentifier)) return undefined;
     let q = trx.selectFrom('psa_member').selectAll();
     q =
       typeof idOrIdentifier === 'number'
