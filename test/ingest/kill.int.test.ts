@@ -131,11 +131,14 @@ describe.each(databaseKinds)('a crash on %s', (kind) => {
       const { store, providerId } = await makeWorldless(storage);
       const doneUnits = async () =>
         (await store.listUnits(providerId)).filter((u) => u.status === 'done').length;
+      const started = Date.now();
       const first = ingest(db.env);
-      // Some progress: a first file committed; then a random moment (mid-file, mid-commit, …).
+      // Some progress: a first file committed; then a random moment (mid-file, mid-commit, …) within
+      // half the time a file took, so that the run is still going on a fast, idle machine.
       const deadline = Date.now() + 30_000;
       while ((await doneUnits()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
+      const perFile = Date.now() - started;
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * Math.min(400, perFile / 2))));
       first.child.kill('SIGKILL');
       const end = await first.exited;
       expect(end.signal, first.stderr).toBe('SIGKILL');
