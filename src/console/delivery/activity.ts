@@ -61,8 +61,9 @@ const MAPPING_REASON = {
   missing: 'The mapped PSA company no longer exists: map the customer to a company again.',
 } as const;
 
+/** The newest of the given facts; on a tie, the first given (a stable sort keeps their order). */
 const latest = <T extends { at: string }>(...xs: (T | null)[]): T | null =>
-  xs.filter((x): x is T => x !== null).sort((a, b) => (a.at < b.at ? 1 : -1))[0] ?? null;
+  xs.filter((x): x is T => x !== null).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))[0] ?? null;
 
 export class ActivityService {
   constructor(private readonly db: Kysely<Database>) {}
