@@ -3,7 +3,7 @@
 // quantities, and the last problem shown in the customer's health.
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
-import type { Database } from '../../platform/db-types.js';
+import type { ConBillingCustomerTable, Database } from '../../platform/db-types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -55,17 +55,10 @@ export async function readCustomerState(
   return r ? toState(r) : undefined;
 }
 
-export function toState(r: {
-  agreement_override_id: number | null;
-  psa_company_id: number | null;
-  psa_agreement_id: number | null;
-  psa_addition_id: number | null;
-  psa_quantity: number | null;
-  quantity: number | null;
-  last_run_at: string | null;
-  last_error: string | null;
-  last_error_at: string | null;
-}): BillingCustomerState {
+/** The row's columns a state is made of (the key and the bookkeeping time aside). */
+type StateColumns = Omit<ConBillingCustomerTable, 'provider_id' | 'customer_id' | 'updated_at'>;
+
+export function toState(r: StateColumns): BillingCustomerState {
   const n = (v: number | null) => (v === null ? null : Number(v));
   return {
     overrideAgreementId: n(r.agreement_override_id),
@@ -80,17 +73,7 @@ export function toState(r: {
   };
 }
 
-type StateChange = Partial<{
-  agreement_override_id: number | null;
-  psa_company_id: number | null;
-  psa_agreement_id: number | null;
-  psa_addition_id: number | null;
-  psa_quantity: number | null;
-  quantity: number | null;
-  last_run_at: string | null;
-  last_error: string | null;
-  last_error_at: string | null;
-}>;
+type StateChange = Partial<StateColumns>;
 
 /** Insert-or-update of a customer's billing row (the row is created on first need). */
 export async function writeCustomerState(
