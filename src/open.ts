@@ -10,7 +10,7 @@ import { type Clock, systemClock } from './platform/clock.js';
 import type { Config } from './platform/config.js';
 import { openStorage } from './platform/db.js';
 import { type Keyring, loadKeyring } from './platform/keyring.js';
-import { createLogger, type Logger } from './platform/logger.js';
+import { createLogger, defaultLogFormat, type Logger } from './platform/logger.js';
 import { createMetrics } from './platform/metrics.js';
 import { createPsaServices } from './psa/service/services.js';
 
@@ -22,7 +22,8 @@ export interface OpenOptions {
 
 /** Opens storage and builds both products' services without serving HTTP (CLI commands use this). */
 export async function openParasol(config: Config, options: OpenOptions = {}) {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger =
+    options.logger ?? createLogger(config.logLevel, undefined, config.logFormat ?? defaultLogFormat());
   const clock = options.clock ?? systemClock;
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const metrics = createMetrics();

@@ -14,6 +14,8 @@ export const configSchema = z.object({
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
     .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json or pretty; absent: pretty when stdout is a terminal, else json (logger.ts). */
+  logFormat: z.enum(['json', 'pretty']).optional(),
   psa: z
     .object({
       host: z.string().default('127.0.0.1'),
@@ -91,6 +93,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.PARASOL_DATA_DIR) out.dataDir = env.PARASOL_DATA_DIR;
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
+  if (env.LOG_FORMAT) out.logFormat = env.LOG_FORMAT;
   if (env.PARASOL_MASTER_KEYS) out.masterKeys = env.PARASOL_MASTER_KEYS;
   if (env.SIGN_IN_ATTEMPTS_PER_MINUTE) out.signInAttemptsPerMinute = env.SIGN_IN_ATTEMPTS_PER_MINUTE;
   if (Object.keys(psa).length > 0) out.psa = psa;

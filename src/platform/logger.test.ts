@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactUrl } from './logger.js';
+import { createLogger, defaultLogFormat, type LogFormat, redactUrl } from './logger.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -44,5 +44,82 @@ describe('createLogger', () => {
       remoteAddress: '10.0.0.1',
       remotePort: 4242,
     });
+  });
+});
+
+/** A logger in `format` whose lines are collected in `lines()`. */
+function captured(format: LogFormat) {
+  let text = '';
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      text += chunk.toString();
+      cb();
+    },
+  });
+  return { logger: createLogger('info', sink, format), lines: () => text.split('\n').filter(Boolean) };
+}
+
+const SECRETS = [
+  'Basic c2VjcmV0',
+  'sessionC00kie',
+  'hunter2-password',
+  'pr1vate',
+  'cbT0ken',
+  'qs-s3cret',
+  's3cret-field',
+];
+
+/** One entry for each place REDACTED_PATHS and redactUrl cover. */
+function logEverySecret(logger: ReturnType<typeof createLogger>) {
+  logger.info(
+    {
+      req: {
+        method: 'GET',
+        url: '/api/v1/psa-callbacks/3/cbT0ken?token=qs-s3cret',
+        headers: { authorization: 'Basic c2VjcmV0', cookie: 'sessionC00kie' },
+      },
+    },
+    'incoming request',
+  );
+  logger.warn({ password: 'hunter2-password', body: { privateKey: 'pr1vate' } }, 'member changed');
+  logger.error(
+    { headers: { authorization: 'Basic c2VjcmV0' }, integration: { secret: 's3cret-field' } },
+    'refused',
+  );
+}
+
+describe.each(['json', 'pretty'] as const)('the %s format', (format) => {
+  it('redacts every credential the redaction list and redactUrl cover', () => {
+    const { logger, lines } = captured(format);
+    logEverySecret(logger);
+    const text = lines().join('\n');
+    for (const secret of SECRETS) expect(text, secret).not.toContain(secret);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(6);
+    expect(lines()).toHaveLength(3);
+  });
+});
+
+describe('the formats', () => {
+  it('json writes one JSON document a line', () => {
+    const { logger, lines } = captured('json');
+    logger.info({ customer: 7 }, 'ingested');
+    expect(JSON.parse(lines()[0]!)).toMatchObject({ level: 30, msg: 'ingested', customer: 7 });
+  });
+
+  it('pretty writes one readable line an entry: time, level, message and the fields, no JSON line', () => {
+    const { logger, lines } = captured('pretty');
+    logger.info({ customer: 7 }, 'ingested');
+    logger.warn('slow');
+    expect(lines()).toHaveLength(2);
+    expect(lines()[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: ingested \{"customer":7\}$/);
+    expect(lines()[1]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: slow$/);
+    // No colours when the destination is not the terminal.
+    expect(lines().join('')).not.toContain('\u001b[');
+  });
+
+  it('is pretty for a terminal and JSON otherwise', () => {
+    expect(defaultLogFormat({ isTTY: true })).toBe('pretty');
+    expect(defaultLogFormat({ isTTY: false })).toBe('json');
+    expect(defaultLogFormat({})).toBe('json');
   });
 });

@@ -1,9 +1,21 @@
-// Structured JSON logs (pino). Credentials never reach a log line: the redaction list covers every
-// place a key, password or signature could travel, and request URLs lose the secrets some carry
-// (the console's callback tokens in the path, token-like query parameters).
-import { type DestinationStream, type Logger, pino } from 'pino';
+// Logs (pino): JSON lines for services, containers and files; readable lines when stdout is a
+// terminal (pino-pretty run in this process, one synchronous write a line, so no transport worker
+// and nothing beside the server bundle); LOG_FORMAT chooses. Credentials never reach a log line in
+// either format: pino redacts before formatting, the redaction list covers every place a key,
+// password or signature could travel, and request URLs lose the secrets some carry (the console's
+// callback tokens in the path, token-like query parameters).
+import { createRequire } from 'node:module';
+import { type DestinationStream, type Logger, pino, destination as pinoDestination } from 'pino';
 
 export type { Logger };
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** JSON unless the output is a terminal (a person reads it), where lines are made readable. */
+export function defaultLogFormat(output: { isTTY?: boolean } = process.stdout): LogFormat {
+  return output.isTTY ? 'pretty' : 'json';
+}
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -47,11 +59,34 @@ function requestSerializer(req: {
   };
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Readable lines, one a log entry: time, level, message, then the entry's fields on the same line.
+ * pino-pretty is loaded only here (most commands never log in this format).
+ */
+function prettyDestination(destination: DestinationStream | undefined): DestinationStream {
+  const load = createRequire(import.meta.url);
+  const { prettyFactory, isColorSupported } = load('pino-pretty') as typeof import('pino-pretty');
+  const out = destination ?? pinoDestination({ dest: 1, sync: true });
+  const pretty = prettyFactory({
+    colorize: destination === undefined && isColorSupported,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+  return { write: (line: string) => out.write(pretty(line)) };
+}
+
+/** A logger at `level` writing to `destination` (stdout when absent) in `format`. */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   const options = {
     level,
     redact: { paths: REDACTED_PATHS, censor: CENSOR },
     serializers: { req: requestSerializer },
   };
+  if (format === 'pretty') return pino(options, prettyDestination(destination));
   return destination ? pino(options, destination) : pino(options);
 }

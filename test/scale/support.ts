@@ -18,8 +18,16 @@ export interface Started {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node bin/parasol.js start ARGS` with `env` over a clean environment (no DATABASE_URL unless given). */
-export function startParasolProcess(args: string[], env: Record<string, string>): Started {
+/**
+ * `node bin/parasol.js start ARGS` with `env` over a clean environment (no DATABASE_URL unless given).
+ * `terminal`: in a pseudo-terminal (util-linux `script`), as when a person starts it in a shell;
+ * the output then reads as the terminal shows it (lines end in CR LF).
+ */
+export function startParasolProcess(
+  args: string[],
+  env: Record<string, string>,
+  options: { terminal?: boolean } = {},
+): Started {
   const childEnv: Record<string, string> = {
     ...(process.env as Record<string, string>),
     LOG_LEVEL: 'warn',
@@ -27,11 +35,16 @@ export function startParasolProcess(args: string[], env: Record<string, string>)
   };
   for (const name of ['DATABASE_URL', 'TEST_DATABASE_URL', 'PARASOL_MASTER_KEYS', 'PARASOL_CONFIG'])
     if (env[name] === undefined) delete childEnv[name];
-  const child = spawn(process.execPath, ['bin/parasol.js', 'start', ...args], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = [process.execPath, 'bin/parasol.js', 'start', ...args];
+  const quoted = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
+  // `script` keeps running while its standard input stays open (a pipe nobody writes to).
+  const child = options.terminal
+    ? spawn('script', ['-qfec', `exec ${quoted}`, '/dev/null'], {
+        cwd: ROOT,
+        env: childEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    : spawn(process.execPath, argv.slice(1), { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer) => {
