@@ -54,25 +54,41 @@ export function registerConsoleCommands(program: Command, io: CliIo): void {
     .option('--name <name>', 'display name')
     .option('--role <role>', 'admin or read-only', 'admin')
     .option('--password-stdin', 'read the password from standard input', false)
+    .option('--generate-password', 'generate a strong password and print it once', false)
     .option('--json', 'print JSON', false)
     .action(
       async (
         email: string,
-        o: { provider: string; name?: string; role: string; passwordStdin: boolean; json: boolean },
+        o: {
+          provider: string;
+          name?: string;
+          role: string;
+          passwordStdin: boolean;
+          generatePassword: boolean;
+          json: boolean;
+        },
       ) => {
-        if (!o.passwordStdin)
+        if (o.passwordStdin === o.generatePassword)
           throw new ConsoleError(
             'invalid',
-            'give the password on standard input with --password-stdin (never on the command line)',
+            'give the password on standard input with --password-stdin (never on the command line), or --generate-password',
           );
-        const password = await io.readStdin();
+        const password = o.generatePassword
+          ? (await import('../platform/passwords.js')).generatePassword()
+          : await io.readStdin();
         await withConsole(io, async (s) => {
           const u = await s.accounts.createUser(
             await providerId(s, o.provider),
             { email, name: o.name ?? email, role: o.role, password },
             ACTOR,
           );
-          out(io, o.json, u, () => [`created ${u.role} user ${u.id} ${u.email}`]);
+          const shown = o.generatePassword ? { generatedPassword: password } : {};
+          out(io, o.json, { ...u, ...shown }, () => [
+            `created ${u.role} user ${u.id} ${u.email}`,
+            ...(o.generatePassword
+              ? [`Console sign-in: ${u.email} / ${password}  (shown once: keep it in a password manager)`]
+              : []),
+          ]);
         });
       },
     );

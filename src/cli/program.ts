@@ -25,9 +25,6 @@ interface StartOptions {
   opsHost: string;
 }
 
-/** The API member the start-up hints (and the README) create for the article's integration. */
-const HINT_API_MEMBER = 'umbrella';
-
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 async function whole(raw: string, what: string, min: number, max: number): Promise<number> {
@@ -52,29 +49,6 @@ async function seedOnce(running: Running): Promise<void> {
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }
-}
-
-/**
- * The article's steps still to do on this PSA, as commands that work pasted in this order: the role,
- * the API member, its key. Steps already done are left out (nothing is printed once all are).
- */
-export async function nextSteps(running: Running): Promise<string[]> {
-  const { security, admin } = running.psa.services;
-  const { ARTICLE_ROLE } = await import('../psa/catalog/presets.js');
-  const cmd = 'npm run parasol --';
-  const steps: string[] = [];
-  if (!(await security.findRole(ARTICLE_ROLE.name)))
-    steps.push(`${cmd} psa role create ${ARTICLE_ROLE.name} --preset article`);
-  const member = await security.findMember(HINT_API_MEMBER);
-  if (!member)
-    steps.push(
-      `${cmd} psa api-member create ${HINT_API_MEMBER} --role ${ARTICLE_ROLE.name} --name "Umbrella"`,
-    );
-  if (!member || !(await admin.listKeys(member.id)).some((k) => !k.revokedAt))
-    steps.push(`${cmd} psa key create ${HINT_API_MEMBER} --description "Umbrella PSA Integration"`);
-  return steps.length
-    ? ["  The article's steps (role, API member, key):", ...steps.map((s) => `    ${s}`)]
-    : [];
 }
 
 function printServers(io: CliIo, config: Config, running: Running, role: Role): void {
@@ -188,8 +162,13 @@ export function buildProgram(io: CliIo): Command {
           const { demoLines, runDemo } = await import('../demo.js');
           for (const line of demoLines(running, await runDemo(running, { dataDir: config.dataDir })))
             io.out(line);
-        } else for (const line of await nextSteps(running)) io.out(line);
+        } else {
+          const { nextSteps } = await import('./start-hints.js');
+          for (const line of await nextSteps(running, { env: io.env })) io.out(line);
+        }
       }
+      // The last line of the start-up text: whoever reads it (or waits for it) has seen the rest.
+      io.out('Ready. Ctrl+C (SIGINT) or SIGTERM stops Parasol.');
       const stop = async () => {
         await close();
         process.exit(0);

@@ -222,11 +222,17 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
     if (kind === 'member') {
       cmd
         .command('password <member>')
-        .description('set the password a member signs in to the admin UI with (read from standard input)')
-        .action(async (member: string) => {
-          const password = await io.readStdin();
+        .description(
+          'set the password a member signs in to the admin UI with (read from standard input, or --generate)',
+        )
+        .option('--generate', 'generate a strong password, set it and print it once', false)
+        .action(async (member: string, opts: { generate: boolean }) => {
+          const { generatePassword } = await import('../platform/passwords.js');
+          const password = opts.generate ? generatePassword() : await io.readStdin();
           if (!password)
-            throw new Error('no password on standard input: printf %s PASSWORD | … password <member>');
+            throw new Error(
+              'no password on standard input: printf %s PASSWORD | … password <member> (or --generate)',
+            );
           await withPsa(io, async (s) => {
             const id = await memberId(s, member);
             if ((await s.admin.getMember(id)).kind !== 'member')
@@ -234,6 +240,10 @@ export function registerPsaCommands(program: Command, io: CliIo): void {
             const m = await s.admin.updateMember(id, { password }, ACTOR);
             await s.memberSessions.signOutMember(id);
             io.out(`password set for ${m.identifier}; their other sessions are signed out`);
+            if (opts.generate)
+              io.out(
+                `PSA admin UI sign-in: ${m.identifier} / ${password}  (shown once: keep it in a password manager)`,
+              );
           });
         });
     }

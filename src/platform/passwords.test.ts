@@ -4,7 +4,16 @@
 // default's hashes still verify and are marked for re-hashing.
 import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HashQueue, hashPassword, needsRehash, PasswordCheckBusyError, verifyPassword } from './passwords.js';
+import {
+  GENERATED_PASSWORD_LENGTH,
+  generatePassword,
+  HashQueue,
+  hashPassword,
+  needsRehash,
+  PasswordCheckBusyError,
+  passwordProblem,
+  verifyPassword,
+} from './passwords.js';
 
 function gate() {
   let open!: () => void;
@@ -112,4 +121,18 @@ describe('password hashes', () => {
     // Cheaper hashes (the tests' N=2^10) are not re-hashed.
     expect(needsRehash(old.replace('$131072$', '$1024$'))).toBe(false);
   }, 30_000);
+});
+
+describe('generatePassword', () => {
+  it('makes letters and digits only, long enough for the rules, different every time', () => {
+    const made = Array.from({ length: 200 }, generatePassword);
+    for (const p of made) {
+      expect(p).toMatch(new RegExp(`^[A-Za-z0-9]{${GENERATED_PASSWORD_LENGTH}}$`));
+      expect(passwordProblem(p)).toBeUndefined();
+    }
+    expect(new Set(made).size).toBe(made.length);
+    // Every character class shows up over 200 × 24 characters (a biased generator would miss one).
+    const all = made.join('');
+    for (const re of [/[A-Z]/, /[a-z]/, /[0-9]/]) expect(all).toMatch(re);
+  });
 });

@@ -4,6 +4,7 @@
 // memory nor starve libuv's pool (DNS, files) nor take the CPU from the event loop.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { randomAlphanumeric } from './crypto.js';
 
 /**
  * OWASP's N=2^16, r=8, p=2: the same CPU work as N=2^17, p=1 (the previous default, whose hashes
@@ -267,4 +268,15 @@ export function passwordProblem(password: string): string | undefined {
   if (password.length < 12) return 'password must be at least 12 characters long';
   if (password.length > 128) return 'password must be at most 128 characters long';
   return undefined;
+}
+
+/** Characters of a generated password: over [A-Za-z0-9], 24 carry about 143 bits. */
+export const GENERATED_PASSWORD_LENGTH = 24;
+
+/**
+ * A password for `--generate`: letters and digits only, so it survives being pasted into a shell,
+ * a form or a password manager, and long enough to need no other rule.
+ */
+export function generatePassword(): string {
+  return randomAlphanumeric(GENERATED_PASSWORD_LENGTH);
 }

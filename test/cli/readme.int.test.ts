@@ -1,6 +1,6 @@
 // Issue 14, items 3 and 4: the README's commands work verbatim, in the order shown, on a fresh install
-// and after the demo; the commands `parasol start` prints as next steps work in that order; and every
-// command with `--json` prints exactly one JSON document on standard output.
+// and after the demo; and every command with `--json` prints exactly one JSON document on standard
+// output. (The commands `parasol start` prints as next steps: test/cli/first-start.int.test.ts.)
 //
 // How the README is run (the convention this test keeps, so a README edit stays honest):
 // * every ```sh block of README.md, in order, except the "Two commands" blocks (`npm install && …` and
@@ -168,18 +168,6 @@ describe("the README's commands, verbatim", () => {
   it('all exit 0 after `parasol start --demo`', async () => {
     const demo = await install(['--demo']);
     await expectAllPass(demo.shell, readmeCommands(README));
-  });
-
-  it('the next steps a plain `parasol start` prints work pasted in that order', async () => {
-    const fresh = await install([]);
-    await fresh.server.line(/npm run parasol -- psa key create/);
-    const steps = [...fresh.server.output().matchAll(/^ +(npm run parasol -- .*)$/gm)].map((m) => m[1]!);
-    expect(steps.map((s) => s.split(' ').slice(5, 7).join(' '))).toEqual([
-      'role create',
-      'api-member create',
-      'key create',
-    ]);
-    await expectAllPass(fresh.shell, steps);
   });
 });
 

@@ -267,6 +267,17 @@ export class ConsoleStore {
       .execute();
   }
 
+  /** Whether any provider has an admin user (`parasol start` prints how to create the first one). */
+  async anyAdminUser(trx: Db = this.db): Promise<boolean> {
+    const r = await trx
+      .selectFrom('con_user')
+      .select('id')
+      .where('role', '=', 'admin')
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
   /** The ids of a provider's admins. */
   async adminIds(providerId: number, trx: Db = this.db): Promise<number[]> {
     const rows = await trx
