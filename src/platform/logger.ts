@@ -61,19 +61,28 @@ function requestSerializer(req: {
 
 /**
  * Readable lines, one a log entry: time, level, message, then the entry's fields on the same line.
- * pino-pretty is loaded only here (most commands never log in this format).
+ * pino-pretty is loaded at the first entry, not before: a command that logs nothing (most, at their
+ * default level `warn`) does not pay for it.
  */
 function prettyDestination(destination: DestinationStream | undefined): DestinationStream {
-  const load = createRequire(import.meta.url);
-  const { prettyFactory, isColorSupported } = load('pino-pretty') as typeof import('pino-pretty');
   const out = destination ?? pinoDestination({ dest: 1, sync: true });
-  const pretty = prettyFactory({
-    colorize: destination === undefined && isColorSupported,
-    singleLine: true,
-    translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname',
-  });
-  return { write: (line: string) => out.write(pretty(line)) };
+  let pretty: ((line: string) => string) | undefined;
+  const formatter = () => {
+    const load = createRequire(import.meta.url);
+    const { prettyFactory, isColorSupported } = load('pino-pretty') as typeof import('pino-pretty');
+    return prettyFactory({
+      colorize: destination === undefined && isColorSupported,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    });
+  };
+  return {
+    write(line: string) {
+      pretty ??= formatter();
+      out.write(pretty(line));
+    },
+  };
 }
 
 /** A logger at `level` writing to `destination` (stdout when absent) in `format`. */
