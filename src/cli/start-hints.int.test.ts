@@ -54,9 +54,9 @@ describe.each(databaseKinds)('sign-in steps on %s', (db) => {
     await admin.updateMember((await admin.getMember('admin')).id, { password: PASSWORD }, 'test');
     expect(await signInSteps(running)).toEqual([]);
 
-    // An inactive admin cannot sign in: the step comes back.
+    // An inactive admin cannot sign in: the steps come back, activating it first.
     await admin.updateMember((await admin.getMember('admin')).id, { inactiveFlag: true }, 'test');
-    expect(await signInSteps(running)).toEqual([PSA_STEP]);
+    expect(await signInSteps(running)).toEqual(['npm run parasol -- psa member activate admin', PSA_STEP]);
   });
 
   it('--generate and --generate-password set a password that signs in, printed once', async () => {

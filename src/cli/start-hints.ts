@@ -34,8 +34,11 @@ async function psaAdminCanSignIn(running: Running): Promise<boolean> {
 /** The commands that let someone sign in to the PSA admin UI and to the console, still to run. */
 export async function signInSteps(running: Running): Promise<string[]> {
   const steps: string[] = [];
-  if (!(await psaAdminCanSignIn(running)))
+  if (!(await psaAdminCanSignIn(running))) {
+    const seeded = await running.psa.services.security.findMember(SEEDED_ADMIN);
+    if (seeded?.inactiveFlag) steps.push(`${CMD} psa member activate ${SEEDED_ADMIN}`);
     steps.push(`${CMD} psa member password ${SEEDED_ADMIN} --generate`);
+  }
   const { store } = running.console.services;
   if (!(await store.anyAdminUser())) {
     let provider = (await store.listProviders())[0]?.name;
