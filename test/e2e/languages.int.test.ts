@@ -409,7 +409,12 @@ describe.each(LANGUAGES)('in %s', (lang) => {
     await consoleSignedIn(psa, context, `new-${lang.toLowerCase()}@msp.example`);
     const steps = page.locator('.setup-step');
     const badges = async () => steps.locator('.badge').allTextContents();
-    await open(page, consoleUrl('dashboard'), lang, 'console');
+    // A new document, so that the app reads the new session (a change of the fragment alone keeps it).
+    await page.goto(consoleUrl('dashboard'));
+    await page.reload();
+    await page
+      .getByRole('heading', { name: con('dashboard.title', { provider: `New MSP ${lang}` }), level: 1 })
+      .waitFor();
     await page.getByRole('heading', { name: con('setup.title'), level: 2 }).waitFor();
     expect(await badges()).toEqual([con('setup.todo'), con('setup.todo'), con('setup.todo')]);
     await page.getByText(con('setup.bindingsCount', { count: 0 })).waitFor();
