@@ -1,7 +1,8 @@
 // Both UIs in each of the six languages, as a new user walks them (issue 16): every screen of the PSA
 // admin UI and of the console, with their error states (a duplicate role name, a save the server
-// refuses, a duplicate ticket rule), fails on any text that is still the English catalogue's words
-// where the language has its own, and on any raw ISO timestamp. Revoke asks first; the new key's
+// refuses, a duplicate ticket rule) and a new provider's dashboard (its setup steps, in each of their
+// states), fails on any text that is still the English catalogue's words where the language has its
+// own, and on any raw ISO timestamp. Revoke asks first; the new key's
 // copy buttons copy. One browser, one page per language, one server for the file; screenshots of
 // the API Keys screen and the console dashboard at 1280×800 and phone width (test-results/screenshots).
 import { readFileSync } from 'node:fs';
@@ -9,9 +10,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestion } from '../../src/console/ingest/index.js';
 import { remoteSources } from '../../src/console/sources-remote/index.js';
-import { ARTICLE_ROLE } from '../../src/psa/catalog/index.js';
+import { ARTICLE_ROLE, CUSTOMIZE, TABLE } from '../../src/psa/catalog/index.js';
 import { DEMO_ROLE_NAME } from '../../src/psa/service/seed.js';
-import { startTestPsa, type TestPsa } from '../support/psa-server.js';
+import { startTestPsa, type TestKey, type TestPsa } from '../support/psa-server.js';
 import { expectNoHorizontalOverflow, newPage, psaSignedInContext, until } from './browser-steps.js';
 import {
   consoleProvider,
@@ -100,6 +101,8 @@ let psa: TestPsa;
 let providerId: number;
 let roleIds: { article: number; readOnly: number };
 const customers: Record<string, number> = {};
+/** An API key with the article's role, and one whose role lacks "Service / Priority" (its preflight fails). */
+let keys: { good: TestKey; lacking: TestKey };
 
 beforeAll(async () => {
   psa = await startTestPsa({ demo: true, logLevel: 'warn' });
@@ -113,20 +116,16 @@ beforeAll(async () => {
   providerId = await consoleProvider(psa, { name: 'Contoso MSSP', kind: 'MSSP' }, [
     { email: CONSOLE_ADMIN, name: 'Ada Admin', role: 'admin', password: PASSWORD },
   ]);
-  const key = await psa.apiMemberWithKey('ParasolApi', ARTICLE_ROLE);
-  const saved = await c.integration.save(
-    providerId,
-    {
-      enabled: true,
-      site: psa.hostPort,
-      companyId: psa.companyId,
-      clientId: psa.clientId,
-      publicKey: key.publicKey,
-      privateKey: key.privateKey,
-      trustedCa: psa.ca,
-    },
-    CONSOLE_ADMIN,
-  );
+  const allowed = ARTICLE_ROLE.allowed[CUSTOMIZE.systemTableSetup]!;
+  keys = {
+    good: await psa.apiMemberWithKey('ParasolApi', ARTICLE_ROLE),
+    lacking: await psa.apiMemberWithKey('NoPriority', {
+      ...ARTICLE_ROLE,
+      name: 'No priority',
+      allowed: { [CUSTOMIZE.systemTableSetup]: allowed.filter((t) => t !== TABLE.priority) },
+    }),
+  };
+  const saved = await c.integration.save(providerId, integration(keys.good), CONSOLE_ADMIN);
   expect(saved.preflight?.ok).toBe(true);
   for (const name of ['Acme', 'Hooli']) {
     const customer = await c.accounts.createCustomer(providerId, { name, seats: 1200 }, CONSOLE_ADMIN);
@@ -151,6 +150,17 @@ beforeAll(async () => {
     token,
     everydayTraffic('org-Acme', 'ACME-DESKTOP-1', utcMidnight(2) + 9 * HOUR_MS, 1500),
   );
+});
+
+/** PSA Integration Details with a key of the test PSA, enabled (so Save runs the preflight). */
+const integration = (key: TestKey) => ({
+  enabled: true,
+  site: psa.hostPort,
+  companyId: psa.companyId,
+  clientId: psa.clientId,
+  publicKey: key.publicKey,
+  privateKey: key.privateKey,
+  trustedCa: psa.ca,
 });
 
 afterAll(async () => {
@@ -391,6 +401,43 @@ describe.each(LANGUAGES)('in %s', (lang) => {
       .getByText(con('serverErrors.ticketRule.nameInUse', { name: `Night shift ${lang}` }))
       .waitFor();
     await check('console duplicate rule');
+
+    // A new provider's dashboard: the setup steps instead of charts, in each of their states.
+    const fresh = await consoleProvider(psa, { name: `New MSP ${lang}`, kind: 'MSP' }, [
+      { email: `new-${lang.toLowerCase()}@msp.example`, name: 'Nina New', role: 'admin', password: PASSWORD },
+    ]);
+    await consoleSignedIn(psa, context, `new-${lang.toLowerCase()}@msp.example`);
+    const steps = page.locator('.setup-step');
+    const badges = async () => steps.locator('.badge').allTextContents();
+    // A new document, so that the app reads the new session (a change of the fragment alone keeps it).
+    await page.goto(consoleUrl('dashboard'));
+    await page.reload();
+    await page
+      .getByRole('heading', { name: con('dashboard.title', { provider: `New MSP ${lang}` }), level: 1 })
+      .waitFor();
+    await page.getByRole('heading', { name: con('setup.title'), level: 2 }).waitFor();
+    expect(await badges()).toEqual([con('setup.todo'), con('setup.todo'), con('setup.todo')]);
+    await page.getByText(con('setup.bindingsCount', { count: 0 })).waitFor();
+    await check('console setup steps, none done');
+    await page.screenshot({ path: screenshotPath(`languages-console-setup-${lang}`) });
+    // The PSA saved but failing its check; a customer with a binding.
+    const c = psa.running.console.services;
+    expect((await c.integration.save(fresh, integration(keys.lacking), 'test')).preflight?.ok).toBe(false);
+    const acme = await c.accounts.createCustomer(fresh, { name: 'Acme', seats: 10 }, 'test');
+    await ingestion(c).addBinding(fresh, acme.id, { kind: 'ndjson-org', value: 'org-acme' }, 'test');
+    await page.reload();
+    await page.getByText(con('setup.psaCheckFailed', { screen: con('integration.title') })).waitFor();
+    expect(await badges()).toEqual([con('setup.todo'), con('setup.done'), con('setup.done')]);
+    await check('console setup steps, the PSA check failing');
+    // Every step done, no data yet.
+    expect((await c.integration.save(fresh, integration(keys.good), 'test')).preflight?.ok).toBe(true);
+    await page.reload();
+    await page.getByText(con('setup.waiting')).waitFor();
+    expect(await badges()).toEqual([con('setup.done'), con('setup.done'), con('setup.done')]);
+    await check('console setup steps, all done');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectNoHorizontalOverflow(page);
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     expect(found, `English words or raw timestamps in ${lang}`).toEqual([]);
     expect(errors).toEqual([]);

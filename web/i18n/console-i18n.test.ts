@@ -84,6 +84,7 @@ describe('console UI catalogue', () => {
       'bindings.kinds': BINDING_KINDS,
       'dashboard.figures': ['requests', 'securityBlocks', 'ticketsRaised', 'openTickets', 'identities'],
       'dashboard.attention': ['failedWrites', 'openTickets', 'mappingMissing', 'unmapped', 'error'],
+      'setup.steps': ['psa', 'customers', 'bindings'],
       'preflight.status': ['pass', 'fail', 'skipped'],
       'preflight.steps': ['settings', 'discovery', 'authentication'],
       'preflight.actions': ['add', 'edit', 'inquire'],

@@ -18,6 +18,7 @@ import {
 import { parse, publicUser } from '../service/accounts.js';
 import { SESSION_ABSOLUTE_MS } from '../service/auth.js';
 import { ConsoleError } from '../service/errors.js';
+import { readSetup } from '../service/setup.js';
 import { ingestCallerOf, remoteSources } from '../sources-remote/index.js';
 import { ingestTokenCreateSchema } from '../sources-remote/ingest-tokens.js';
 import { ingestNdjson, NDJSON_CONTENT_TYPE } from '../sources-remote/ndjson-endpoint.js';
@@ -94,6 +95,14 @@ export const CONSOLE_ROUTES: readonly ConsoleRoute[] = [
     access: 'admin',
     body: providerUpdateSchema,
     handler: (c) => c.services.accounts.updateProvider(provider(c), c.body, actor(c)),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/setup',
+    summary:
+      "A new provider's setup steps, each with whether it is done (PSA integration connected, a customer, a source binding), and whether DNS data has arrived",
+    access: 'user',
+    handler: (c) => readSetup(c.services, provider(c)),
   },
   {
     method: 'GET',

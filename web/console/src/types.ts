@@ -223,3 +223,5 @@ export interface ConfigSyncStatus {
     lastErrorAt: string | null;
   }>;
 }
+
+export type { SetupProgress } from '../../../src/console/model/setup-steps.js';

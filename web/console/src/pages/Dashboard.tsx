@@ -1,6 +1,7 @@
 // The provider's dashboard (CON-12): DNS requests, security blocks by category and tickets raised
 // over the last days for all customers together, and the customers — those needing attention first.
-import { useState } from 'react';
+// Before any DNS data is counted, the setup steps instead (issue 18, SetupSteps.tsx).
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, query } from '../api.js';
 import { Empty, ErrorMessage, Loading, MappingBadge, PageHeader, Table } from '../components/ui.js';
@@ -18,8 +19,9 @@ import { daysBetween, useFormat, utcDay } from '../format.js';
 import { useLoad } from '../hooks.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
-import type { Customer, CustomerHealth, Daily, Identity, Track } from '../types.js';
+import type { Customer, CustomerHealth, Daily, Identity, SetupProgress, Track } from '../types.js';
 import { Figures, PeriodSwitch, TrafficCharts } from './DashboardParts.js';
+import { SetupSteps } from './SetupSteps.js';
 
 interface Loaded {
   customers: Customer[];
@@ -29,7 +31,34 @@ interface Loaded {
   identities: Identity[][];
 }
 
+/** While the setup steps show, how often they are read again (a step done elsewhere, the first logs). */
+const SETUP_POLL_MS = 5000;
+
 export function Dashboard() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const setup = useLoad(() => api.get<SetupProgress>('/setup'), []);
+  const waiting = setup.data !== undefined && !setup.data.hasData;
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(() => {
+      if (!document.hidden) setup.reload();
+    }, SETUP_POLL_MS);
+    return () => clearInterval(timer);
+  }, [waiting, setup.reload]);
+  if (setup.data?.hasData) return <TrafficDashboard />;
+  return (
+    <>
+      <PageHeader title={t('dashboard.title', { provider: session.provider.name })} />
+      <ErrorMessage error={setup.error} />
+      {!setup.data && !setup.error && <Loading />}
+      {setup.data && <SetupSteps progress={setup.data} />}
+    </>
+  );
+}
+
+/** The charts, figures and customers of a provider with data. */
+function TrafficDashboard() {
   const { t } = useTranslation();
   const f = useFormat();
   const session = useSession();
