@@ -30,15 +30,23 @@
 // whatever the number of events: a day's file of 1M requests from one customer with 300 identities
 // and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × (256 + 4096) domains — a few MB.
 
-import { BlockedCell, type BlockedWindowRow } from './blocked.js';
-import { assertCapacity, mergeSummary, type SerializedSummary, SpaceSaving } from './heavy-hitters.js';
+import { BlockedCell } from './blocked.js';
+import { type DeltaColumns, DeltaColumnsBuilder } from './columns.js';
+import { assertCapacity, mergeSummary, SpaceSaving } from './heavy-hitters.js';
+import type {
+  AggregateDeltas,
+  CategoryCount,
+  DailyTotalsRow,
+  IdentityRow,
+  TopDomainsRow,
+  WindowCountRow,
+} from './rows.js';
 import {
   type AggregatableEvent,
   ALL_REQUESTS,
   type DnsAction,
   isSecurityCategory,
   SECURITY_CATEGORIES,
-  type SecurityCategory,
   type WindowCategory,
 } from './types.js';
 import {
@@ -62,62 +70,14 @@ export const DEFAULT_AGGREGATE_OPTIONS: Readonly<AggregateOptions> = {
   heavyHitterCapacity: 256,
 };
 
-export interface CategoryCount {
-  blocked: number;
-  total: number;
-}
-
-export interface WindowCountRow {
-  customerId: number;
-  identity: string;
-  identityType: string;
-  category: WindowCategory;
-  /** The window length the row was counted with: rows of different lengths never add up. */
-  windowMinutes: number;
-  /** Epoch ms; the window is [windowStart, windowStart + windowMinutes). */
-  windowStart: number;
-  blocked: number;
-  total: number;
-}
-
-export interface DailyTotalsRow {
-  customerId: number;
-  /** UTC day, 'YYYY-MM-DD'. */
-  day: string;
-  requests: number;
-  allowed: number;
-  blocked: number;
-  /** Only the security categories seen that day. */
-  byCategory: Partial<Record<SecurityCategory, CategoryCount>>;
-}
-
-export interface TopDomainsRow {
-  customerId: number;
-  day: string;
-  action: DnsAction;
-  summary: SerializedSummary;
-}
-
-export interface IdentityRow {
-  customerId: number;
-  label: string;
-  type: string;
-  /** Epoch ms of the earliest and latest event. */
-  firstSeen: number;
-  lastSeen: number;
-  requests: number;
-}
-
-export interface AggregateDeltas {
-  /** Events folded into these deltas. */
-  events: number;
-  windowCounts: WindowCountRow[];
-  dailyTotals: DailyTotalsRow[];
-  topDomains: TopDomainsRow[];
-  identities: IdentityRow[];
-  /** Blocked requests' first/last and domains per security-category window cell (blocked.ts). */
-  blocked?: BlockedWindowRow[];
-}
+export type {
+  AggregateDeltas,
+  CategoryCount,
+  DailyTotalsRow,
+  IdentityRow,
+  TopDomainsRow,
+  WindowCountRow,
+} from './rows.js';
 
 /** Entry counts of a batch, to check its memory bound. */
 export interface BatchSize {
@@ -475,6 +435,79 @@ export class AggregateBatch {
     const out = this.#deltas(true);
     this.#taken = true;
     return out;
+  }
+
+  /**
+   * The deltas as columns (columns.ts), releasing each identity's cells as soon as they are written:
+   * what a worker thread hands over. The batch is empty afterwards and takes no more events.
+   */
+  takeColumns(): DeltaColumns {
+    if (this.#taken) throw new RangeError('The batch was handed over (takeDeltas)');
+    this.#flushTops();
+    this.#taken = true;
+    const out = new DeltaColumnsBuilder();
+    out.events = this.#events;
+    for (const [customerId, customer] of this.#customers) {
+      for (const [key, identity] of customer.identities) {
+        customer.identities.delete(key);
+        const id = out.identity(customerId, identity.label, identity.type);
+        out.identityRow({
+          customerId,
+          label: identity.label,
+          type: identity.type,
+          firstSeen: identity.firstSeen,
+          lastSeen: identity.lastSeen,
+          requests: identity.requests,
+        });
+        for (const [windowStart, cell] of identity.windows) {
+          out.window(id, ALL_REQUESTS, this.windowMinutes, windowStart, cell.all.blocked, cell.all.total);
+          for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
+            const c = cell.byCategory[i];
+            if (c !== undefined)
+              out.window(id, SECURITY_CATEGORIES[i]!, this.windowMinutes, windowStart, c.blocked, c.total);
+          }
+          if (cell.blocked === undefined) continue;
+          for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
+            const b = cell.blocked[i];
+            if (b === undefined) continue;
+            const domains = b.summary().toJSON();
+            out.blockedCell(
+              id,
+              SECURITY_CATEGORIES[i]!,
+              this.windowMinutes,
+              windowStart,
+              b.first,
+              b.last,
+              domains,
+            );
+          }
+        }
+      }
+      for (const [dayMs, d] of [...customer.days].sort((a, b) => a[0] - b[0])) {
+        const day = dayOf(dayMs);
+        const byCategory: DailyTotalsRow['byCategory'] = {};
+        SECURITY_CATEGORIES.forEach((category, i) => {
+          const c = d.byCategory[i];
+          if (c !== undefined) byCategory[category] = { blocked: c.blocked, total: c.total };
+        });
+        out.dailyTotals.push({
+          customerId,
+          day,
+          requests: d.requests,
+          allowed: d.allowed,
+          blocked: d.blocked,
+          byCategory,
+        });
+        for (const action of ['allowed', 'blocked'] as const) {
+          const top = d.top[action];
+          if (top !== undefined)
+            out.topDomains.push({ customerId, day, action, summary: top.summary.toJSON() });
+        }
+      }
+      customer.days.clear();
+    }
+    this.#customers.clear();
+    return out.finish();
   }
 
   #deltas(release: boolean): AggregateDeltas {

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import {
-  type AggregateDeltas,
   type AggregateOptions,
   ALL_REQUESTS,
   DEFAULT_AGGREGATE_OPTIONS,
+  emptyColumns,
   SECURITY_CATEGORIES,
 } from '../aggregate/index.js';
 import { parse } from '../service/accounts.js';
@@ -89,14 +89,6 @@ export interface IngestSummary {
 }
 
 export const DEFAULT_LEASE_MS = 60_000;
-
-const emptyDeltas = (): AggregateDeltas => ({
-  events: 0,
-  windowCounts: [],
-  dailyTotals: [],
-  topDomains: [],
-  identities: [],
-});
 
 /** Settled units an IngestService remembers (about 20 MB at most). */
 const SETTLED_KEPT = 50_000;
@@ -584,7 +576,7 @@ export class IngestService {
       if (known !== undefined) {
         result = {
           ok: true,
-          deltas: emptyDeltas(),
+          deltas: emptyColumns(),
           digest: known,
           bytes: 0,
           rows: 0,
