@@ -31,6 +31,7 @@
 // and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × (256 + 4096) domains — a few MB.
 
 import { BlockedCell } from './blocked.js';
+import { WindowCells } from './cells.js';
 import { type DeltaColumns, DeltaColumnsBuilder } from './columns.js';
 import { assertCapacity, mergeSummary, SpaceSaving } from './heavy-hitters.js';
 import type {
@@ -99,22 +100,17 @@ export interface BatchSize {
 
 type CategoryCounts = (CategoryCount | undefined)[];
 
-interface WindowCell {
-  all: CategoryCount;
-  byCategory: CategoryCounts;
-  /** Per security category (indexed like byCategory), only once the cell has a blocked request in it. */
-  blocked: (BlockedCell | undefined)[] | undefined;
-}
-
 interface IdentityState {
   label: string;
   type: string;
   firstSeen: number;
   lastSeen: number;
   requests: number;
-  windows: Map<number, WindowCell>;
+  /** Window start → cell number in the batch's WindowCells (cells.ts). */
+  windows: Map<number, number>;
   lastWindowStart: number;
-  lastCell: WindowCell | undefined;
+  /** The cell of lastWindowStart, −1 before the first. */
+  lastCell: number;
 }
 
 /**
@@ -240,6 +236,8 @@ export class AggregateBatch {
   #events = 0;
   /** Set by takeDeltas: the cells are gone. */
   #taken = false;
+  /** The identities' window cells. */
+  #cells = new WindowCells();
 
   constructor(options: Partial<AggregateOptions> = {}) {
     const { windowMinutes, heavyHitterCapacity } = { ...DEFAULT_AGGREGATE_OPTIONS, ...options };
@@ -278,18 +276,18 @@ export class AggregateBatch {
     if (ts > identity.lastSeen) identity.lastSeen = ts;
 
     const windowStart = windowStartMs(ts, this.#windowMs);
+    const cells = this.#cells;
     let cell = identity.lastCell;
-    if (cell === undefined || identity.lastWindowStart !== windowStart) {
-      cell = identity.windows.get(windowStart);
-      if (cell === undefined) {
-        cell = { all: { blocked: 0, total: 0 }, byCategory: emptyCounts(), blocked: undefined };
+    if (cell === -1 || identity.lastWindowStart !== windowStart) {
+      const known = identity.windows.get(windowStart);
+      if (known === undefined) {
+        cell = cells.add();
         identity.windows.set(windowStart, cell);
-      }
+      } else cell = known;
       identity.lastCell = cell;
       identity.lastWindowStart = windowStart;
     }
-    cell.all.total += 1;
-    cell.all.blocked += blocked;
+    cells.countAll(cell, blocked, 1);
 
     let day = customer.lastDay;
     if (day === undefined || ts < day.dayStart || ts >= day.dayStart + DAY_MS) {
@@ -302,11 +300,11 @@ export class AggregateBatch {
 
     const indexes = this.#securityIndexes(event.categories);
     for (let i = 0; i < indexes.length; i++) {
-      bump(cell.byCategory, indexes[i]!, blocked, 1);
+      cells.countCategory(cell, indexes[i]!, blocked, 1);
       bump(day.byCategory, indexes[i]!, blocked, 1);
     }
     // Blocked security requests (rare) also keep what a ticket says: first/last and the domains.
-    if (blocked === 1 && indexes.length > 0) addBlocked(cell, indexes, ts, event.domain);
+    if (blocked === 1 && indexes.length > 0) addBlocked(cells.blockedOf(cell), indexes, ts, event.domain);
 
     const domain = event.domain;
     if (domain !== '') {
@@ -345,28 +343,22 @@ export class AggregateBatch {
     for (const [customerId, theirs] of other.#customers) {
       const mine = this.#customer(customerId);
       for (const [key, t] of theirs.identities) {
-        const m = mine.identities.get(key);
+        let m = mine.identities.get(key);
         if (m === undefined) {
-          mine.identities.set(key, {
-            ...t,
-            windows: new Map([...t.windows].map(([w, c]) => [w, cloneCell(c)])),
-            lastCell: undefined,
-          });
-          continue;
+          m = { ...t, requests: 0, windows: new Map(), lastCell: -1 };
+          mine.identities.set(key, m);
+        } else {
+          m.firstSeen = Math.min(m.firstSeen, t.firstSeen);
+          m.lastSeen = Math.max(m.lastSeen, t.lastSeen);
         }
-        m.firstSeen = Math.min(m.firstSeen, t.firstSeen);
-        m.lastSeen = Math.max(m.lastSeen, t.lastSeen);
         m.requests += t.requests;
         for (const [w, c] of t.windows) {
-          const cell = m.windows.get(w);
+          let cell = m.windows.get(w);
           if (cell === undefined) {
-            m.windows.set(w, cloneCell(c));
-            continue;
+            cell = this.#cells.add();
+            m.windows.set(w, cell);
           }
-          cell.all.blocked += c.all.blocked;
-          cell.all.total += c.all.total;
-          addCounts(cell.byCategory, c.byCategory);
-          mergeBlocked(cell, c);
+          this.#mergeCell(cell, other.#cells, c);
         }
       }
       for (const [dayMs, t] of theirs.days) {
@@ -406,7 +398,7 @@ export class AggregateBatch {
     for (const customer of this.#customers.values()) {
       size.identities += customer.identities.size;
       for (const identity of customer.identities.values()) {
-        for (const cell of identity.windows.values()) size.windowRows += 1 + definedCount(cell.byCategory);
+        for (const cell of identity.windows.values()) size.windowRows += 1 + this.#cells.categoryRows(cell);
       }
       size.dailyRows += customer.days.size;
       for (const day of customer.days.values()) {
@@ -459,16 +451,27 @@ export class AggregateBatch {
           lastSeen: identity.lastSeen,
           requests: identity.requests,
         });
+        const cells = this.#cells;
         for (const [windowStart, cell] of identity.windows) {
-          out.window(id, ALL_REQUESTS, this.windowMinutes, windowStart, cell.all.blocked, cell.all.total);
+          const minutes = this.windowMinutes;
+          out.window(id, ALL_REQUESTS, minutes, windowStart, cells.allBlocked(cell), cells.allTotal(cell));
           for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
-            const c = cell.byCategory[i];
-            if (c !== undefined)
-              out.window(id, SECURITY_CATEGORIES[i]!, this.windowMinutes, windowStart, c.blocked, c.total);
+            if (!cells.hasCategory(cell, i)) continue;
+            const category = SECURITY_CATEGORIES[i]!;
+            out.window(
+              id,
+              category,
+              minutes,
+              windowStart,
+              cells.categoryBlocked(cell, i),
+              cells.categoryTotal(cell, i),
+            );
           }
-          if (cell.blocked === undefined) continue;
+          const details = cells.blocked(cell);
+          if (details === undefined) continue;
+          cells.release(cell);
           for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
-            const b = cell.blocked[i];
+            const b = details[i];
             if (b === undefined) continue;
             const domains = b.summary().toJSON();
             out.blockedCell(
@@ -507,6 +510,7 @@ export class AggregateBatch {
       customer.days.clear();
     }
     this.#customers.clear();
+    this.#cells = new WindowCells();
     return out.finish();
   }
 
@@ -539,23 +543,28 @@ export class AggregateBatch {
         const starts = [...identity.windows.keys()].sort((a, b) => a - b);
         for (const windowStart of starts) {
           const cell = identity.windows.get(windowStart)!;
-          const row = (category: WindowCategory, c: CategoryCount): WindowCountRow => ({
+          const cells = this.#cells;
+          const row = (category: WindowCategory, blocked: number, total: number): WindowCountRow => ({
             customerId,
             identity: identity.label,
             identityType: identity.type,
             category,
             windowMinutes: this.windowMinutes,
             windowStart,
-            blocked: c.blocked,
-            total: c.total,
+            blocked,
+            total,
           });
-          out.windowCounts.push(row(ALL_REQUESTS, cell.all));
+          out.windowCounts.push(row(ALL_REQUESTS, cells.allBlocked(cell), cells.allTotal(cell)));
           SECURITY_CATEGORIES.forEach((category, i) => {
-            const c = cell.byCategory[i];
-            if (c !== undefined) out.windowCounts.push(row(category, c));
+            if (cells.hasCategory(cell, i))
+              out.windowCounts.push(
+                row(category, cells.categoryBlocked(cell, i), cells.categoryTotal(cell, i)),
+              );
           });
+          const details = cells.blocked(cell);
+          if (release) cells.release(cell);
           SECURITY_CATEGORIES.forEach((category, i) => {
-            const b = cell.blocked?.[i];
+            const b = details?.[i];
             if (b === undefined) return;
             out.blocked?.push({
               customerId,
@@ -598,6 +607,26 @@ export class AggregateBatch {
     return out;
   }
 
+  /** Adds cell `from` of another batch's cells to this batch's cell `into`. */
+  #mergeCell(into: number, cells: WindowCells, from: number): void {
+    const mine = this.#cells;
+    mine.countAll(into, cells.allBlocked(from), cells.allTotal(from));
+    for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
+      if (cells.hasCategory(from, i))
+        mine.countCategory(into, i, cells.categoryBlocked(from, i), cells.categoryTotal(from, i));
+    }
+    const theirs = cells.blocked(from);
+    if (theirs === undefined) return;
+    const details = mine.blockedOf(into);
+    for (let i = 0; i < theirs.length; i++) {
+      const b = theirs[i];
+      if (b === undefined) continue;
+      const kept = details[i];
+      if (kept === undefined) details[i] = b.clone();
+      else kept.mergeFrom(b);
+    }
+  }
+
   #identity(customer: CustomerState, type: IdentityState['type'], label: string, ts: number): IdentityState {
     const key = identityKey(type, label);
     let identity = customer.identities.get(key);
@@ -610,7 +639,7 @@ export class AggregateBatch {
         requests: 0,
         windows: new Map(),
         lastWindowStart: 0,
-        lastCell: undefined,
+        lastCell: -1,
       };
       customer.identities.set(key, identity);
     }
@@ -655,37 +684,21 @@ export class AggregateBatch {
   }
 }
 
-function cloneCell(c: WindowCell): WindowCell {
-  return {
-    all: { ...c.all },
-    byCategory: c.byCategory.map((n) => (n === undefined ? undefined : { ...n })),
-    blocked: c.blocked?.map((b) => b?.clone()),
-  };
-}
-
-function addBlocked(cell: WindowCell, indexes: readonly number[], ts: number, domain: string): void {
-  cell.blocked ??= new Array<BlockedCell | undefined>(SECURITY_CATEGORIES.length).fill(undefined);
+function addBlocked(
+  details: (BlockedCell | undefined)[],
+  indexes: readonly number[],
+  ts: number,
+  domain: string,
+): void {
   const key = isTopDomainKey(domain) ? domain : topDomainKey(domain);
   for (let i = 0; i < indexes.length; i++) {
     const index = indexes[i]!;
-    let b = cell.blocked[index];
+    let b = details[index];
     if (b === undefined) {
       b = new BlockedCell(ts);
-      cell.blocked[index] = b;
+      details[index] = b;
     }
     b.add(ts, key);
-  }
-}
-
-function mergeBlocked(into: WindowCell, from: WindowCell): void {
-  if (from.blocked === undefined) return;
-  into.blocked ??= new Array<BlockedCell | undefined>(SECURITY_CATEGORIES.length).fill(undefined);
-  for (let i = 0; i < from.blocked.length; i++) {
-    const b = from.blocked[i];
-    if (b === undefined) continue;
-    const mine = into.blocked[i];
-    if (mine === undefined) into.blocked[i] = b.clone();
-    else mine.mergeFrom(b);
   }
 }
 
@@ -693,12 +706,6 @@ function addCounts(into: CategoryCounts, from: CategoryCounts): void {
   from.forEach((n, i) => {
     if (n !== undefined) bump(into, i, n.blocked, n.total);
   });
-}
-
-function definedCount(counts: CategoryCounts): number {
-  let n = 0;
-  for (const c of counts) if (c !== undefined) n++;
-  return n;
 }
 
 // ---- merging deltas into stored rows (pure; the caller reads the stored row, writes the result) ----
