@@ -17,7 +17,7 @@ import {
 import { parse } from '../service/accounts.js';
 import { ConsoleError, notFound } from '../service/errors.js';
 import type { ConsoleStore } from '../store/console-store.js';
-import { WorkerPool } from './pool.js';
+import { WorkerOutOfMemory, WorkerPool } from './pool.js';
 import type { FileProgress, FileResult } from './process-file.js';
 import { buildRoutingTable, normalizePrefix, type RoutingTable } from './routing.js';
 import type { S3Options } from './s3.js';
@@ -596,7 +596,8 @@ export class IngestService {
     } catch (e) {
       result = {
         ok: false,
-        permanent: false,
+        // Out of memory is the file's own doing: recorded failed, not read again and again.
+        permanent: e instanceof WorkerOutOfMemory,
         reason: e instanceof Error ? e.message : String(e),
         bytes: 0,
         rows: 0,
