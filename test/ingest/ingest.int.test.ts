@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { columnsOf } from '../../src/console/aggregate/index.js';
 import { umbrellaKey, umbrellaLines } from '../../src/console/ingest/generate.js';
 import { IngestService } from '../../src/console/ingest/service.js';
 import { IngestStore } from '../../src/console/ingest/store.js';
@@ -241,7 +242,7 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
           `host#${i}#race`,
           { bytes: n, rows: n, badRows: 0, unrouted: 0 },
           [],
-          deltasOf(n),
+          columnsOf(deltasOf(n)),
           256,
           now,
           { sourceKey: 'file:/race/x.csv', digest: `race-${n}`, force: false },

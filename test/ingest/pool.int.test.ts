@@ -1,7 +1,9 @@
 // Worker threads are kept between files and between ingest calls (starting one costs ~0.3 s), do not
 // keep the process alive while idle, and end after their idle time.
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../src/console/ingest/pool.js';
+import { umbrellaLines, writeLines } from '../../src/console/ingest/generate.js';
+import { WorkerOutOfMemory, WorkerPool } from '../../src/console/ingest/pool.js';
 import { buildRoutingTable } from '../../src/console/ingest/routing.js';
 import { openTestStorage } from '../support/databases.js';
 import { makeWorld, tempDir, writeLogFiles } from './support.js';
@@ -18,6 +20,17 @@ describe('ingestion worker threads', () => {
   afterEach(async () => {
     for (const c of cleanup.splice(0)) await c();
   });
+
+  it('fail a file whose aggregates outgrow their heap limit as out of memory (not to be read again)', async () => {
+    const pool = new WorkerPool(1, { oldGenerationMb: 16 });
+    cleanup.push(() => pool.close());
+    const file = path.join(tempDir(), 'many.csv.gz');
+    await writeLines(file, umbrellaLines({ rows: 300_000, identities: 150_000, domains: 50_000 }));
+    const routing = buildRoutingTable([{ customerId: 1, kind: 'umbrella-org', value: '1000001' }]);
+    const run = pool.run({ kind: 'file', path: file }, { ...task, routing });
+    await expect(run).rejects.toBeInstanceOf(WorkerOutOfMemory);
+    await expect(run).rejects.toThrow(/more than an ingestion thread's 16 MB/);
+  }, 120_000);
 
   it('are reused by the next ingest call of the same service', async () => {
     const storage = await openTestStorage('sqlite');

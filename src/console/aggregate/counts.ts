@@ -30,15 +30,24 @@
 // whatever the number of events: a day's file of 1M requests from one customer with 300 identities
 // and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × (256 + 4096) domains — a few MB.
 
-import { BlockedCell, type BlockedWindowRow } from './blocked.js';
-import { assertCapacity, mergeSummary, type SerializedSummary, SpaceSaving } from './heavy-hitters.js';
+import { BlockedCell } from './blocked.js';
+import { WindowCells } from './cells.js';
+import { type DeltaColumns, DeltaColumnsBuilder } from './columns.js';
+import { assertCapacity, mergeSummary, SpaceSaving } from './heavy-hitters.js';
+import type {
+  AggregateDeltas,
+  CategoryCount,
+  DailyTotalsRow,
+  IdentityRow,
+  TopDomainsRow,
+  WindowCountRow,
+} from './rows.js';
 import {
   type AggregatableEvent,
   ALL_REQUESTS,
   type DnsAction,
   isSecurityCategory,
   SECURITY_CATEGORIES,
-  type SecurityCategory,
   type WindowCategory,
 } from './types.js';
 import {
@@ -62,62 +71,14 @@ export const DEFAULT_AGGREGATE_OPTIONS: Readonly<AggregateOptions> = {
   heavyHitterCapacity: 256,
 };
 
-export interface CategoryCount {
-  blocked: number;
-  total: number;
-}
-
-export interface WindowCountRow {
-  customerId: number;
-  identity: string;
-  identityType: string;
-  category: WindowCategory;
-  /** The window length the row was counted with: rows of different lengths never add up. */
-  windowMinutes: number;
-  /** Epoch ms; the window is [windowStart, windowStart + windowMinutes). */
-  windowStart: number;
-  blocked: number;
-  total: number;
-}
-
-export interface DailyTotalsRow {
-  customerId: number;
-  /** UTC day, 'YYYY-MM-DD'. */
-  day: string;
-  requests: number;
-  allowed: number;
-  blocked: number;
-  /** Only the security categories seen that day. */
-  byCategory: Partial<Record<SecurityCategory, CategoryCount>>;
-}
-
-export interface TopDomainsRow {
-  customerId: number;
-  day: string;
-  action: DnsAction;
-  summary: SerializedSummary;
-}
-
-export interface IdentityRow {
-  customerId: number;
-  label: string;
-  type: string;
-  /** Epoch ms of the earliest and latest event. */
-  firstSeen: number;
-  lastSeen: number;
-  requests: number;
-}
-
-export interface AggregateDeltas {
-  /** Events folded into these deltas. */
-  events: number;
-  windowCounts: WindowCountRow[];
-  dailyTotals: DailyTotalsRow[];
-  topDomains: TopDomainsRow[];
-  identities: IdentityRow[];
-  /** Blocked requests' first/last and domains per security-category window cell (blocked.ts). */
-  blocked?: BlockedWindowRow[];
-}
+export type {
+  AggregateDeltas,
+  CategoryCount,
+  DailyTotalsRow,
+  IdentityRow,
+  TopDomainsRow,
+  WindowCountRow,
+} from './rows.js';
 
 /** Entry counts of a batch, to check its memory bound. */
 export interface BatchSize {
@@ -139,22 +100,17 @@ export interface BatchSize {
 
 type CategoryCounts = (CategoryCount | undefined)[];
 
-interface WindowCell {
-  all: CategoryCount;
-  byCategory: CategoryCounts;
-  /** Per security category (indexed like byCategory), only once the cell has a blocked request in it. */
-  blocked: (BlockedCell | undefined)[] | undefined;
-}
-
 interface IdentityState {
   label: string;
   type: string;
   firstSeen: number;
   lastSeen: number;
   requests: number;
-  windows: Map<number, WindowCell>;
+  /** Window start → cell number in the batch's WindowCells (cells.ts). */
+  windows: Map<number, number>;
   lastWindowStart: number;
-  lastCell: WindowCell | undefined;
+  /** The cell of lastWindowStart, −1 before the first. */
+  lastCell: number;
 }
 
 /**
@@ -280,6 +236,8 @@ export class AggregateBatch {
   #events = 0;
   /** Set by takeDeltas: the cells are gone. */
   #taken = false;
+  /** The identities' window cells. */
+  #cells = new WindowCells();
 
   constructor(options: Partial<AggregateOptions> = {}) {
     const { windowMinutes, heavyHitterCapacity } = { ...DEFAULT_AGGREGATE_OPTIONS, ...options };
@@ -318,18 +276,18 @@ export class AggregateBatch {
     if (ts > identity.lastSeen) identity.lastSeen = ts;
 
     const windowStart = windowStartMs(ts, this.#windowMs);
+    const cells = this.#cells;
     let cell = identity.lastCell;
-    if (cell === undefined || identity.lastWindowStart !== windowStart) {
-      cell = identity.windows.get(windowStart);
-      if (cell === undefined) {
-        cell = { all: { blocked: 0, total: 0 }, byCategory: emptyCounts(), blocked: undefined };
+    if (cell === -1 || identity.lastWindowStart !== windowStart) {
+      const known = identity.windows.get(windowStart);
+      if (known === undefined) {
+        cell = cells.add();
         identity.windows.set(windowStart, cell);
-      }
+      } else cell = known;
       identity.lastCell = cell;
       identity.lastWindowStart = windowStart;
     }
-    cell.all.total += 1;
-    cell.all.blocked += blocked;
+    cells.countAll(cell, blocked, 1);
 
     let day = customer.lastDay;
     if (day === undefined || ts < day.dayStart || ts >= day.dayStart + DAY_MS) {
@@ -342,11 +300,11 @@ export class AggregateBatch {
 
     const indexes = this.#securityIndexes(event.categories);
     for (let i = 0; i < indexes.length; i++) {
-      bump(cell.byCategory, indexes[i]!, blocked, 1);
+      cells.countCategory(cell, indexes[i]!, blocked, 1);
       bump(day.byCategory, indexes[i]!, blocked, 1);
     }
     // Blocked security requests (rare) also keep what a ticket says: first/last and the domains.
-    if (blocked === 1 && indexes.length > 0) addBlocked(cell, indexes, ts, event.domain);
+    if (blocked === 1 && indexes.length > 0) addBlocked(cells.blockedOf(cell), indexes, ts, event.domain);
 
     const domain = event.domain;
     if (domain !== '') {
@@ -385,28 +343,22 @@ export class AggregateBatch {
     for (const [customerId, theirs] of other.#customers) {
       const mine = this.#customer(customerId);
       for (const [key, t] of theirs.identities) {
-        const m = mine.identities.get(key);
+        let m = mine.identities.get(key);
         if (m === undefined) {
-          mine.identities.set(key, {
-            ...t,
-            windows: new Map([...t.windows].map(([w, c]) => [w, cloneCell(c)])),
-            lastCell: undefined,
-          });
-          continue;
+          m = { ...t, requests: 0, windows: new Map(), lastCell: -1 };
+          mine.identities.set(key, m);
+        } else {
+          m.firstSeen = Math.min(m.firstSeen, t.firstSeen);
+          m.lastSeen = Math.max(m.lastSeen, t.lastSeen);
         }
-        m.firstSeen = Math.min(m.firstSeen, t.firstSeen);
-        m.lastSeen = Math.max(m.lastSeen, t.lastSeen);
         m.requests += t.requests;
         for (const [w, c] of t.windows) {
-          const cell = m.windows.get(w);
+          let cell = m.windows.get(w);
           if (cell === undefined) {
-            m.windows.set(w, cloneCell(c));
-            continue;
+            cell = this.#cells.add();
+            m.windows.set(w, cell);
           }
-          cell.all.blocked += c.all.blocked;
-          cell.all.total += c.all.total;
-          addCounts(cell.byCategory, c.byCategory);
-          mergeBlocked(cell, c);
+          this.#mergeCell(cell, other.#cells, c);
         }
       }
       for (const [dayMs, t] of theirs.days) {
@@ -446,7 +398,7 @@ export class AggregateBatch {
     for (const customer of this.#customers.values()) {
       size.identities += customer.identities.size;
       for (const identity of customer.identities.values()) {
-        for (const cell of identity.windows.values()) size.windowRows += 1 + definedCount(cell.byCategory);
+        for (const cell of identity.windows.values()) size.windowRows += 1 + this.#cells.categoryRows(cell);
       }
       size.dailyRows += customer.days.size;
       for (const day of customer.days.values()) {
@@ -475,6 +427,91 @@ export class AggregateBatch {
     const out = this.#deltas(true);
     this.#taken = true;
     return out;
+  }
+
+  /**
+   * The deltas as columns (columns.ts), releasing each identity's cells as soon as they are written:
+   * what a worker thread hands over. The batch is empty afterwards and takes no more events.
+   */
+  takeColumns(): DeltaColumns {
+    if (this.#taken) throw new RangeError('The batch was handed over (takeDeltas)');
+    this.#flushTops();
+    this.#taken = true;
+    const out = new DeltaColumnsBuilder();
+    out.events = this.#events;
+    for (const [customerId, customer] of this.#customers) {
+      for (const [key, identity] of customer.identities) {
+        customer.identities.delete(key);
+        const id = out.identity(customerId, identity.label, identity.type);
+        out.identityRow({
+          customerId,
+          label: identity.label,
+          type: identity.type,
+          firstSeen: identity.firstSeen,
+          lastSeen: identity.lastSeen,
+          requests: identity.requests,
+        });
+        const cells = this.#cells;
+        for (const [windowStart, cell] of identity.windows) {
+          const minutes = this.windowMinutes;
+          out.window(id, ALL_REQUESTS, minutes, windowStart, cells.allBlocked(cell), cells.allTotal(cell));
+          for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
+            if (!cells.hasCategory(cell, i)) continue;
+            const category = SECURITY_CATEGORIES[i]!;
+            out.window(
+              id,
+              category,
+              minutes,
+              windowStart,
+              cells.categoryBlocked(cell, i),
+              cells.categoryTotal(cell, i),
+            );
+          }
+          const details = cells.blocked(cell);
+          if (details === undefined) continue;
+          cells.release(cell);
+          for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
+            const b = details[i];
+            if (b === undefined) continue;
+            const domains = b.summary().toJSON();
+            out.blockedCell(
+              id,
+              SECURITY_CATEGORIES[i]!,
+              this.windowMinutes,
+              windowStart,
+              b.first,
+              b.last,
+              domains,
+            );
+          }
+        }
+      }
+      for (const [dayMs, d] of [...customer.days].sort((a, b) => a[0] - b[0])) {
+        const day = dayOf(dayMs);
+        const byCategory: DailyTotalsRow['byCategory'] = {};
+        SECURITY_CATEGORIES.forEach((category, i) => {
+          const c = d.byCategory[i];
+          if (c !== undefined) byCategory[category] = { blocked: c.blocked, total: c.total };
+        });
+        out.dailyTotals.push({
+          customerId,
+          day,
+          requests: d.requests,
+          allowed: d.allowed,
+          blocked: d.blocked,
+          byCategory,
+        });
+        for (const action of ['allowed', 'blocked'] as const) {
+          const top = d.top[action];
+          if (top !== undefined)
+            out.topDomains.push({ customerId, day, action, summary: top.summary.toJSON() });
+        }
+      }
+      customer.days.clear();
+    }
+    this.#customers.clear();
+    this.#cells = new WindowCells();
+    return out.finish();
   }
 
   #deltas(release: boolean): AggregateDeltas {
@@ -506,23 +543,28 @@ export class AggregateBatch {
         const starts = [...identity.windows.keys()].sort((a, b) => a - b);
         for (const windowStart of starts) {
           const cell = identity.windows.get(windowStart)!;
-          const row = (category: WindowCategory, c: CategoryCount): WindowCountRow => ({
+          const cells = this.#cells;
+          const row = (category: WindowCategory, blocked: number, total: number): WindowCountRow => ({
             customerId,
             identity: identity.label,
             identityType: identity.type,
             category,
             windowMinutes: this.windowMinutes,
             windowStart,
-            blocked: c.blocked,
-            total: c.total,
+            blocked,
+            total,
           });
-          out.windowCounts.push(row(ALL_REQUESTS, cell.all));
+          out.windowCounts.push(row(ALL_REQUESTS, cells.allBlocked(cell), cells.allTotal(cell)));
           SECURITY_CATEGORIES.forEach((category, i) => {
-            const c = cell.byCategory[i];
-            if (c !== undefined) out.windowCounts.push(row(category, c));
+            if (cells.hasCategory(cell, i))
+              out.windowCounts.push(
+                row(category, cells.categoryBlocked(cell, i), cells.categoryTotal(cell, i)),
+              );
           });
+          const details = cells.blocked(cell);
+          if (release) cells.release(cell);
           SECURITY_CATEGORIES.forEach((category, i) => {
-            const b = cell.blocked?.[i];
+            const b = details?.[i];
             if (b === undefined) return;
             out.blocked?.push({
               customerId,
@@ -565,6 +607,26 @@ export class AggregateBatch {
     return out;
   }
 
+  /** Adds cell `from` of another batch's cells to this batch's cell `into`. */
+  #mergeCell(into: number, cells: WindowCells, from: number): void {
+    const mine = this.#cells;
+    mine.countAll(into, cells.allBlocked(from), cells.allTotal(from));
+    for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
+      if (cells.hasCategory(from, i))
+        mine.countCategory(into, i, cells.categoryBlocked(from, i), cells.categoryTotal(from, i));
+    }
+    const theirs = cells.blocked(from);
+    if (theirs === undefined) return;
+    const details = mine.blockedOf(into);
+    for (let i = 0; i < theirs.length; i++) {
+      const b = theirs[i];
+      if (b === undefined) continue;
+      const kept = details[i];
+      if (kept === undefined) details[i] = b.clone();
+      else kept.mergeFrom(b);
+    }
+  }
+
   #identity(customer: CustomerState, type: IdentityState['type'], label: string, ts: number): IdentityState {
     const key = identityKey(type, label);
     let identity = customer.identities.get(key);
@@ -577,7 +639,7 @@ export class AggregateBatch {
         requests: 0,
         windows: new Map(),
         lastWindowStart: 0,
-        lastCell: undefined,
+        lastCell: -1,
       };
       customer.identities.set(key, identity);
     }
@@ -622,37 +684,21 @@ export class AggregateBatch {
   }
 }
 
-function cloneCell(c: WindowCell): WindowCell {
-  return {
-    all: { ...c.all },
-    byCategory: c.byCategory.map((n) => (n === undefined ? undefined : { ...n })),
-    blocked: c.blocked?.map((b) => b?.clone()),
-  };
-}
-
-function addBlocked(cell: WindowCell, indexes: readonly number[], ts: number, domain: string): void {
-  cell.blocked ??= new Array<BlockedCell | undefined>(SECURITY_CATEGORIES.length).fill(undefined);
+function addBlocked(
+  details: (BlockedCell | undefined)[],
+  indexes: readonly number[],
+  ts: number,
+  domain: string,
+): void {
   const key = isTopDomainKey(domain) ? domain : topDomainKey(domain);
   for (let i = 0; i < indexes.length; i++) {
     const index = indexes[i]!;
-    let b = cell.blocked[index];
+    let b = details[index];
     if (b === undefined) {
       b = new BlockedCell(ts);
-      cell.blocked[index] = b;
+      details[index] = b;
     }
     b.add(ts, key);
-  }
-}
-
-function mergeBlocked(into: WindowCell, from: WindowCell): void {
-  if (from.blocked === undefined) return;
-  into.blocked ??= new Array<BlockedCell | undefined>(SECURITY_CATEGORIES.length).fill(undefined);
-  for (let i = 0; i < from.blocked.length; i++) {
-    const b = from.blocked[i];
-    if (b === undefined) continue;
-    const mine = into.blocked[i];
-    if (mine === undefined) into.blocked[i] = b.clone();
-    else mine.mergeFrom(b);
   }
 }
 
@@ -660,12 +706,6 @@ function addCounts(into: CategoryCounts, from: CategoryCounts): void {
   from.forEach((n, i) => {
     if (n !== undefined) bump(into, i, n.blocked, n.total);
   });
-}
-
-function definedCount(counts: CategoryCounts): number {
-  let n = 0;
-  for (const c of counts) if (c !== undefined) n++;
-  return n;
 }
 
 // ---- merging deltas into stored rows (pure; the caller reads the stored row, writes the result) ----

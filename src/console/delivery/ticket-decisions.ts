@@ -141,7 +141,11 @@ export class TicketDecider {
   ) {}
 
   /** Evaluates the rules for what `deltas` touched; call inside the commit transaction. */
-  async evaluate(trx: Trx, providerId: number, deltas: AggregateDeltas): Promise<DecisionSummary> {
+  async evaluate(
+    trx: Trx,
+    providerId: number,
+    deltas: Pick<AggregateDeltas, 'windowCounts'>,
+  ): Promise<DecisionSummary> {
     const summary: DecisionSummary = { observed: 0, enqueued: 0 };
     const blockedRows = deltas.windowCounts.filter((r) => r.blocked > 0 && r.category !== '*');
     if (blockedRows.length === 0) return summary;

@@ -2,8 +2,23 @@
 // without a merged stream keeps its bounds for the domains it still reports.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AggregateBatch, mergeDailyTotals, mergeSummary, SpaceSaving } from '../aggregate/index.js';
-import { decodeDeltas, encodeDeltas, negateDeltas, subtractSummary } from './contribution.js';
+import {
+  AggregateBatch,
+  columnsOf,
+  deltaRows,
+  emptyColumns,
+  mergeDailyTotals,
+  mergeSummary,
+  SpaceSaving,
+} from '../aggregate/index.js';
+import {
+  decodeContribution,
+  decodeDeltas,
+  encodeContribution,
+  encodeDeltas,
+  negateDeltas,
+  subtractSummary,
+} from './contribution.js';
 
 const domainArb = fc.constantFrom(...Array.from({ length: 40 }, (_, i) => `d${i}.test`));
 const streamArb = fc.array(fc.tuple(domainArb, fc.integer({ min: 1, max: 5 })), { maxLength: 300 });
@@ -122,4 +137,29 @@ describe('encodeDeltas', () => {
     const empty = new AggregateBatch().deltas();
     expect(decodeDeltas(encodeDeltas(empty))).toEqual(empty);
   });
+});
+
+describe('encodeContribution', () => {
+  it('round-trips columns, and reads a contribution kept as JSON before', () => {
+    const batch = new AggregateBatch();
+    for (let i = 0; i < 3000; i++) {
+      batch.add({
+        ts: Date.UTC(2026, 0, 5) + i * 9_000,
+        customerId: 1 + (i % 2),
+        identity: { label: `host-${i % 1000} Zoë`, type: 'Roaming Computers' },
+        domain: `d${i % 50}.test`,
+        action: i % 7 === 0 ? 'blocked' : 'allowed',
+        categories: i % 7 === 0 ? ['malware', 'phishing'] : [],
+      });
+    }
+    const deltas = batch.deltas();
+    const columns = columnsOf(deltas);
+    const stored = encodeContribution(columns);
+    expect(decodeContribution(stored)).toEqual(columns);
+    expect(deltaRows(decodeContribution(stored)).blocked?.length).toBeGreaterThan(0);
+    expect(decodeContribution(encodeDeltas(deltas))).toEqual(columns);
+    expect(decodeContribution(encodeContribution(emptyColumns()))).toEqual(emptyColumns());
+    // A few bytes per row, not a JSON text of them.
+    expect(stored.length).toBeLessThan(encodeDeltas(deltas).length);
+  }, 30_000);
 });

@@ -2,8 +2,117 @@
 // can take it back (docs/ingestion.md, "A file's identity is its content"): the unit's deltas, stored
 // compressed with the unit; taking them back adds their negation (windows, daily totals, identity
 // requests are sums) and narrows the top-domain summaries (subtractSummary). Pure: no I/O.
+//
+// Stored form: `c1:` and the base64 of the gzip'd columns (encodeContribution: a JSON head with the
+// string table, daily totals and top-domain summaries, then the typed arrays' bytes) — a few MB for
+// a file of 20,000 identities, written without a row object or a JSON text of its rows. Rows kept
+// before it (gzip'd JSON, encodeDeltas) are still read.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { AggregateDeltas, SerializedSummary } from '../aggregate/index.js';
+import {
+  type AggregateDeltas,
+  columnsOf,
+  type DeltaColumns,
+  type SerializedSummary,
+} from '../aggregate/index.js';
+
+const COLUMNS_PREFIX = 'c1:';
+
+type Arrays = Record<string, Float64Array | Uint32Array | Uint8Array>;
+
+/** The typed-array groups of DeltaColumns with their keys, in the stored order. */
+const GROUPS = {
+  identities: ['customer', 'label', 'type', 'counted', 'firstSeen', 'lastSeen', 'requests'],
+  windows: ['identity', 'category', 'windowMinutes', 'windowStart', 'blocked', 'total'],
+  blocked: [
+    'identity',
+    'category',
+    'windowMinutes',
+    'windowStart',
+    'firstBlocked',
+    'lastBlocked',
+    'capacity',
+    'n',
+    'entriesEnd',
+  ],
+  entries: ['domain', 'count', 'error'],
+} as const;
+
+/** The columns, gzip'd, as stored with the unit (see the header). */
+export function encodeContribution(c: DeltaColumns): string {
+  const kinds: string[] = [];
+  const parts: Buffer[] = [Buffer.from(new Uint8Array(c.ends.buffer, c.ends.byteOffset, c.ends.byteLength))];
+  kinds.push('ends');
+  for (const [group, keys] of Object.entries(GROUPS)) {
+    const arrays = c[group as keyof typeof GROUPS] as Arrays;
+    for (const key of keys) {
+      const a = arrays[key]!;
+      parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+      kinds.push(`${group}.${key}:${a.constructor.name}:${a.length}`);
+    }
+  }
+  const head = Buffer.from(
+    JSON.stringify({
+      events: c.events,
+      text: c.text,
+      strings: c.ends.length,
+      arrays: kinds.slice(1),
+      dailyTotals: c.dailyTotals,
+      topDomains: c.topDomains,
+    }),
+  );
+  const size = Buffer.alloc(4);
+  size.writeUInt32LE(head.length);
+  const gz = gzipSync(Buffer.concat([size, head, ...parts]), { level: 1 });
+  return `${COLUMNS_PREFIX}${gz.toString('base64')}`;
+}
+
+const MAKERS = {
+  Float64Array: (n: number) => new Float64Array(n),
+  Uint32Array: (n: number) => new Uint32Array(n),
+  Uint8Array: (n: number) => new Uint8Array(n),
+} as const;
+
+/** A stored contribution (either form) as columns. */
+export function decodeContribution(text: string): DeltaColumns {
+  if (!text.startsWith(COLUMNS_PREFIX)) return columnsOf(decodeDeltas(text));
+  const bytes = gunzipSync(Buffer.from(text.slice(COLUMNS_PREFIX.length), 'base64'));
+  const headLength = bytes.readUInt32LE(0);
+  const head = JSON.parse(bytes.subarray(4, 4 + headLength).toString('utf8')) as {
+    events: number;
+    text: string;
+    strings: number;
+    arrays: string[];
+    dailyTotals: DeltaColumns['dailyTotals'];
+    topDomains: DeltaColumns['topDomains'];
+  };
+  let at = 4 + headLength;
+  const take = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
+    new Uint8Array(a.buffer).set(bytes.subarray(at, at + a.byteLength));
+    at += a.byteLength;
+    return a;
+  };
+  const ends = take(new Uint32Array(head.strings));
+  const groups: Record<string, Arrays> = { identities: {}, windows: {}, blocked: {}, entries: {} };
+  for (const kind of head.arrays) {
+    const [name, type, length] = kind.split(':') as [string, keyof typeof MAKERS, string];
+    const [group, key] = name.split('.') as [string, string];
+    const make = MAKERS[type];
+    if (!make || !groups[group]) throw new Error(`unknown column ${kind} in a stored contribution`);
+    groups[group]![key] = take(make(Number(length)));
+  }
+  if (at !== bytes.length) throw new Error('a stored contribution has trailing bytes');
+  return {
+    events: head.events,
+    text: head.text,
+    ends,
+    identities: groups.identities as DeltaColumns['identities'],
+    windows: groups.windows as DeltaColumns['windows'],
+    blocked: groups.blocked as DeltaColumns['blocked'],
+    entries: groups.entries as DeltaColumns['entries'],
+    dailyTotals: head.dailyTotals,
+    topDomains: head.topDomains,
+  };
+}
 
 /** Rows of one array written and compressed at a time (a gzip member each). */
 const ENCODE_ROWS = 4096;

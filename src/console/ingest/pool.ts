@@ -50,11 +50,25 @@ const BOOT = COMPILED
  * up to ~10% of a thread's speed in A/B runs on this (noisy, shared) machine.
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
+/**
+ * A thread's old generation limit. V8 lets a heap grow to up to 4× what is live before collecting
+ * when its limit is large (the process default, GBs), 1.3–1.4× when it is ≤ 512 MB: a 1M-row file of
+ * 20,000 identities kept ~150 MB per thread where ~40 MB was live. 512 MB holds the batch of a file
+ * of some 200,000 identities (docs/ingestion.md); a file that needs more fails (WorkerOutOfMemory).
+ */
+export const WORKER_OLD_GENERATION_MB = 512;
+
+/** A file whose aggregates outgrew a worker thread's heap: reading it again would fail again. */
+export class WorkerOutOfMemory extends Error {
+  override readonly name = 'WorkerOutOfMemory';
+}
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
 
 export class WorkerPool {
   readonly size: number;
   readonly idleMs: number;
+  /** Each thread's old generation limit (MB). */
+  readonly oldGenerationMb: number;
   #idleTimers = new Map<Worker, NodeJS.Timeout>();
   #started = 0;
   #nextId = 1;
@@ -65,10 +79,11 @@ export class WorkerPool {
   #closed = false;
   #s3 = new Map<string, import('@aws-sdk/client-s3').S3Client>();
 
-  constructor(size: number, options: { idleMs?: number } = {}) {
+  constructor(size: number, options: { idleMs?: number; oldGenerationMb?: number } = {}) {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`pool size must be ≥ 0, got ${size}`);
     this.size = size;
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    this.oldGenerationMb = options.oldGenerationMb ?? WORKER_OLD_GENERATION_MB;
   }
 
   /** Processes one file; resolves with its result, rejects when its worker died. */
@@ -190,18 +205,27 @@ export class WorkerPool {
   #spawn(): Worker {
     const worker = new Worker(BOOT, {
       workerData: { entry: ENTRY },
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      resourceLimits: {
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        maxOldGenerationSizeMb: this.oldGenerationMb,
+      },
     });
     this.#workers.add(worker);
     this.#started++;
-    const fail = (why: string) => {
+    const fail = (why: string, outOfMemory = false) => {
       clearTimeout(this.#idleTimers.get(worker));
       this.#idleTimers.delete(worker);
       this.#workers.delete(worker);
       this.#idle = this.#idle.filter((w) => w !== worker);
       const job = this.#busy.get(worker);
       this.#busy.delete(worker);
-      job?.reject(new Error(`the ingestion worker stopped: ${why}`));
+      job?.reject(
+        outOfMemory
+          ? new WorkerOutOfMemory(
+              `the file's aggregates need more than an ingestion thread's ${this.oldGenerationMb} MB: ${why}`,
+            )
+          : new Error(`the ingestion worker stopped: ${why}`),
+      );
       if (!this.#closed) this.#dispatch();
     };
     worker.on('message', (msg: WorkerResponse) => {
@@ -218,7 +242,9 @@ export class WorkerPool {
       else job.reject(new Error(msg.message));
       this.#dispatch();
     });
-    worker.on('error', (e) => fail(e.message));
+    worker.on('error', (e) =>
+      fail(e.message, (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'),
+    );
     worker.on('exit', (code) => {
       if (this.#workers.has(worker)) fail(`exit code ${code}`);
     });

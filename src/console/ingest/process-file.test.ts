@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { deltaRows } from '../aggregate/index.js';
 import { formatUmbrellaCsvLine, type UmbrellaCsvRow, umbrellaCsvHeader } from '../sources/umbrella-csv.js';
 import { prng, umbrellaLines } from './generate.js';
 import { type FileResult, type FileTask, processFile, SNIFF_LINES, SourceReadError } from './process-file.js';
@@ -88,9 +89,11 @@ describe('processFile', () => {
       const gz = ok(await run(gzipSync(text), task(), sizes));
       expect(gz.deltas).toEqual(whole.deltas);
     }
-    expect(whole.deltas.identities.map((i) => i.label).sort()).toEqual(
-      ['Zoë Ångström (zoe@example.test)', '東京-host', 'host-1.corp'].sort(),
-    );
+    expect(
+      deltaRows(whole.deltas)
+        .identities.map((i) => i.label)
+        .sort(),
+    ).toEqual(['Zoë Ångström (zoe@example.test)', '東京-host', 'host-1.corp'].sort());
   });
 
   it('counts and reports a malformed line with its number and ingests the rest', async () => {
@@ -114,7 +117,7 @@ describe('processFile', () => {
         { line: 2, message: 'line 2: contains a NUL character (U+0000)' },
         { line: 4, message: 'line 4: contains a NUL character (U+0000)' },
       ]);
-      expect(r.deltas.identities.map((i) => i.label)).toEqual(['host-1.corp']);
+      expect(deltaRows(r.deltas).identities.map((i) => i.label)).toEqual(['host-1.corp']);
     }
   });
 

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { AggregateBatch, type AggregateDeltas, type AggregateOptions } from '../aggregate/index.js';
+import { AggregateBatch, type AggregateOptions, type DeltaColumns } from '../aggregate/index.js';
 import { BAD, BLANK, ROW, UmbrellaRowReader } from '../sources/umbrella-csv-bytes.js';
 import { customerOfKey, orgIdFromKey, type RoutingTable } from './routing.js';
 import type { LineError } from './types.js';
@@ -60,7 +60,8 @@ export interface FileCounts {
 export type FileResult =
   | ({
       ok: true;
-      deltas: AggregateDeltas;
+      /** As columns: a worker transfers their buffers to the main thread instead of copying rows. */
+      deltas: DeltaColumns;
       /** sha256 (hex) of the content as read: the decompressed bytes of a gzip file. */
       digest: string;
     } & FileCounts)
@@ -335,7 +336,7 @@ export async function processFile(
     };
   }
   report();
-  return { ok: true, deltas: batch.takeDeltas(), digest, ...counts };
+  return { ok: true, deltas: batch.takeColumns(), digest, ...counts };
 }
 
 function notCsv(first: LineError | undefined, gzip: boolean, binary: boolean): string {

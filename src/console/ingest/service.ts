@@ -8,16 +8,16 @@ import { z } from 'zod';
 import type { Clock } from '../../platform/clock.js';
 import { cwDate } from '../../platform/clock.js';
 import {
-  type AggregateDeltas,
   type AggregateOptions,
   ALL_REQUESTS,
   DEFAULT_AGGREGATE_OPTIONS,
+  emptyColumns,
   SECURITY_CATEGORIES,
 } from '../aggregate/index.js';
 import { parse } from '../service/accounts.js';
 import { ConsoleError, notFound } from '../service/errors.js';
 import type { ConsoleStore } from '../store/console-store.js';
-import { WorkerPool } from './pool.js';
+import { WorkerOutOfMemory, WorkerPool } from './pool.js';
 import type { FileProgress, FileResult } from './process-file.js';
 import { buildRoutingTable, normalizePrefix, type RoutingTable } from './routing.js';
 import type { S3Options } from './s3.js';
@@ -89,14 +89,6 @@ export interface IngestSummary {
 }
 
 export const DEFAULT_LEASE_MS = 60_000;
-
-const emptyDeltas = (): AggregateDeltas => ({
-  events: 0,
-  windowCounts: [],
-  dailyTotals: [],
-  topDomains: [],
-  identities: [],
-});
 
 /** Settled units an IngestService remembers (about 20 MB at most). */
 const SETTLED_KEPT = 50_000;
@@ -584,7 +576,7 @@ export class IngestService {
       if (known !== undefined) {
         result = {
           ok: true,
-          deltas: emptyDeltas(),
+          deltas: emptyColumns(),
           digest: known,
           bytes: 0,
           rows: 0,
@@ -604,7 +596,8 @@ export class IngestService {
     } catch (e) {
       result = {
         ok: false,
-        permanent: false,
+        // Out of memory is the file's own doing: recorded failed, not read again and again.
+        permanent: e instanceof WorkerOutOfMemory,
         reason: e instanceof Error ? e.message : String(e),
         bytes: 0,
         rows: 0,

@@ -19,17 +19,21 @@ import { decodeJson } from '../../platform/db-types.js';
 import {
   type AggregateDeltas,
   type BlockedWindowRow,
+  columnsOf,
   type DailyTotalsRow,
+  type DeltaColumns,
+  DeltaReader,
   type IdentityRow,
   mergeBlockedWindow,
   mergeDailyTotals,
   mergeSummary,
   type SerializedSummary,
   type TopDomainsRow,
+  WINDOW_CATEGORIES,
   type WindowCountRow,
 } from '../aggregate/index.js';
 import { storableText } from '../sources/text.js';
-import { decodeDeltas, encodeDeltas, negateDeltas, subtractSummary } from './contribution.js';
+import { decodeContribution, encodeContribution, subtractSummary } from './contribution.js';
 import type { IngestUnit, LineError, SourceBinding, SourceBindingKind } from './types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -189,7 +193,15 @@ export interface IdentityView {
  * with the counts), `afterCommit` once it committed (wake the delivery workers).
  */
 export interface CommitHooks {
-  inCommit?(trx: Transaction<Database>, providerId: number, deltas: AggregateDeltas): Promise<void>;
+  /**
+   * `deltas.windowCounts` holds at least the unit's window rows with blocked requests of a security
+   * category (what ticket rules count); a file's commit passes only those.
+   */
+  inCommit?(
+    trx: Transaction<Database>,
+    providerId: number,
+    deltas: Pick<AggregateDeltas, 'windowCounts'>,
+  ): Promise<void>;
   afterCommit?(providerId: number): void;
 }
 
@@ -522,7 +534,7 @@ export class IngestStore {
     owner: string,
     counts: UnitCounts,
     errors: readonly LineError[],
-    deltas: AggregateDeltas,
+    deltas: DeltaColumns,
     heavyHitterCapacity: number,
     finishedMs: number,
     file: FileIdentity,
@@ -613,13 +625,16 @@ export class IngestStore {
         file.sourceKey,
         heavyHitterCapacity,
       );
-      await this.applyDeltas(trx, providerId, deltas, heavyHitterCapacity);
+      await this.applyColumns(trx, providerId, deltas, heavyHitterCapacity, 1);
       if (taken.length > 0) await this.dropEmptyRows(trx, providerId, taken);
       await trx
         .insertInto('con_ingest_contribution')
-        .values({ provider_id: providerId, unit_id: unitId, deltas: encodeDeltas(deltas) })
+        .values({ provider_id: providerId, unit_id: unitId, deltas: encodeContribution(deltas) })
         .execute();
-      await this.hooks.inCommit?.(trx, providerId, deltas);
+      if (this.hooks.inCommit)
+        await this.hooks.inCommit(trx, providerId, {
+          windowCounts: new DeltaReader(deltas).blockedWindows(),
+        });
       return { state: 'counted', replaced, unknown };
     });
     if (result.state === 'counted') this.hooks.afterCommit?.(providerId);
@@ -636,7 +651,7 @@ export class IngestStore {
     unitId: number,
     sourceKey: string,
     capacity: number,
-  ): Promise<{ replaced: number; unknown: number; taken: AggregateDeltas[] }> {
+  ): Promise<{ replaced: number; unknown: number; taken: DeltaColumns[] }> {
     // Claimed units of the name are locked too: one committing right now (another version of the
     // same file, in another process) is waited for and then seen done, so of two concurrent versions
     // the later commit replaces the earlier (their crossed locks are a deadlock, retried).
@@ -653,7 +668,7 @@ export class IngestStore {
       (u) => u.status === 'done' && u.duplicate_of === null && u.replaced_by === null,
     );
     let unknown = 0;
-    const taken: AggregateDeltas[] = [];
+    const taken: DeltaColumns[] = [];
     for (const { id } of earlier) {
       const kept = await trx
         .selectFrom('con_ingest_contribution')
@@ -662,10 +677,11 @@ export class IngestStore {
         .where('unit_id', '=', Number(id))
         .executeTakeFirst();
       if (kept) {
-        const old = decodeDeltas(kept.deltas);
-        await this.applyDeltas(trx, providerId, negateDeltas(old), capacity);
+        const old = decodeContribution(kept.deltas);
+        // Sums are taken back by adding their negation; summaries are narrowed.
+        await this.applyColumns(trx, providerId, old, capacity, -1);
         await this.subtractTopDomains(trx, providerId, old.topDomains);
-        await this.subtractBlockedWindows(trx, providerId, old.blocked ?? []);
+        await this.subtractBlockedWindows(trx, providerId, new DeltaReader(old));
         taken.push(old);
       } else unknown++;
       await trx
@@ -719,19 +735,10 @@ export class IngestStore {
    * summary subtracted (subtractSummary); first and last blocked stay as widened; a cell left with no
    * blocked request is deleted.
    */
-  private async subtractBlockedWindows(
-    trx: Transaction<Database>,
-    providerId: number,
-    rows: readonly BlockedWindowRow[],
-  ) {
-    for (const old of sortedBy(rows, (r) => [
-      r.customerId,
-      r.identity,
-      r.identityType,
-      r.windowStart,
-      r.category,
-      r.windowMinutes,
-    ])) {
+  private async subtractBlockedWindows(trx: Transaction<Database>, providerId: number, rows: DeltaReader) {
+    // In the table's key order already (columns.ts).
+    for (let i = 0; i < rows.blockedCount; i++) {
+      const old = rows.blocked(i);
       const key = {
         provider_id: providerId,
         customer_id: old.customerId,
@@ -763,23 +770,18 @@ export class IngestStore {
    * Rows a replacement brought down to nothing (windows, identities and days without requests), among
    * those the taken-back deltas touched.
    */
-  private async dropEmptyRows(
-    trx: Transaction<Database>,
-    providerId: number,
-    old: readonly AggregateDeltas[],
-  ) {
-    const windows = old.flatMap((d) => d.windowCounts);
-    const customers = [
-      ...new Set([...windows, ...old.flatMap((d) => d.identities)].map((r) => r.customerId)),
-    ];
+  private async dropEmptyRows(trx: Transaction<Database>, providerId: number, old: readonly DeltaColumns[]) {
+    const customers = [...new Set(old.flatMap((d) => [...new Set(d.identities.customer)]))];
     if (customers.length === 0) return;
-    if (windows.length > 0) {
-      let from = Number.POSITIVE_INFINITY;
-      let to = Number.NEGATIVE_INFINITY;
-      for (const w of windows) {
-        from = Math.min(from, w.windowStart);
-        to = Math.max(to, w.windowStart);
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const d of old) {
+      for (const start of d.windows.windowStart) {
+        if (start < from) from = start;
+        if (start > to) to = start;
       }
+    }
+    if (from <= to) {
       await trx
         .deleteFrom('con_agg_window')
         .where('provider_id', '=', providerId)
@@ -855,47 +857,68 @@ export class IngestStore {
     deltas: AggregateDeltas,
     heavyHitterCapacity: number,
   ): Promise<void> {
-    await this.addWindows(trx, providerId, deltas.windowCounts);
-    await this.addBlockedWindows(trx, providerId, deltas.blocked ?? []);
-    await this.addIdentities(trx, providerId, deltas.identities);
-    await this.addDaily(trx, providerId, deltas.dailyTotals);
-    await this.addTopDomains(trx, providerId, deltas.topDomains, heavyHitterCapacity);
+    await this.applyColumns(trx, providerId, columnsOf(deltas), heavyHitterCapacity, 1);
   }
 
-  private async addWindows(trx: Transaction<Database>, providerId: number, rows: readonly WindowCountRow[]) {
-    const sorted = sortedBy(rows, (r) => [
-      r.customerId,
-      r.category,
-      r.windowMinutes,
-      r.windowStart,
-      r.identity,
-      r.identityType,
-    ]);
+  /**
+   * Adds the deltas (sign 1) or takes their sums back (sign −1: windows, identity requests, daily
+   * totals; summaries are narrowed apart, see replaceEarlier). The columns are read a statement's
+   * rows at a time, in the store's key order (columns.ts), so no row objects of the whole unit exist.
+   */
+  private async applyColumns(
+    trx: Transaction<Database>,
+    providerId: number,
+    deltas: DeltaColumns,
+    heavyHitterCapacity: number,
+    sign: 1 | -1,
+  ): Promise<void> {
+    const rows = new DeltaReader(deltas);
+    await this.addWindows(trx, providerId, rows, sign);
+    if (sign === 1) await this.addBlockedWindows(trx, providerId, rows);
+    await this.addIdentities(trx, providerId, rows, sign);
+    await this.addDaily(
+      trx,
+      providerId,
+      sign === 1 ? deltas.dailyTotals : deltas.dailyTotals.map(negateDaily),
+    );
+    if (sign === 1) await this.addTopDomains(trx, providerId, deltas.topDomains, heavyHitterCapacity);
+  }
+
+  private async addWindows(trx: Transaction<Database>, providerId: number, rows: DeltaReader, sign: 1 | -1) {
+    const w = rows.columns.windows;
+    const t = rows.columns.identities;
     // A 1M-row file gives ~10k window rows: compiling a 400-row statement took Kysely longer than the
     // database took to run it, so each statement size is compiled once and then reused with new values.
-    for (const part of chunks(sorted, WINDOW_CHUNK)) {
+    for (let from = 0; from < rows.windowCount; from += WINDOW_CHUNK) {
+      const to = Math.min(rows.windowCount, from + WINDOW_CHUNK);
       const values: unknown[] = [];
-      for (const r of part) {
+      for (let i = from; i < to; i++) {
+        const id = w.identity[i]!;
         values.push(
           providerId,
-          r.customerId,
-          r.identity,
-          r.identityType,
-          r.category,
-          r.windowMinutes,
-          iso(r.windowStart),
-          r.blocked,
-          r.total,
+          t.customer[id],
+          rows.string(t.label[id]!),
+          rows.string(t.type[id]!),
+          WINDOW_CATEGORIES[w.category[i]!],
+          w.windowMinutes[i],
+          iso(w.windowStart[i]!),
+          sign * w.blocked[i]!,
+          sign * w.total[i]!,
         );
       }
-      let text = this.#windowSql.get(part.length);
+      let text = this.#windowSql.get(to - from);
       if (text === undefined) {
+        const part: WindowCountRow[] = [];
+        for (let i = from; i < to; i++) {
+          const r = rows.window(i);
+          part.push({ ...r, blocked: sign * r.blocked, total: sign * r.total });
+        }
         const compiled = windowUpsert(trx, providerId, part).compile();
         // The statement's parameters are the rows' values in this order: checked once per size.
         if (!sameValues(compiled.parameters, values))
           throw new Error('window upsert: parameters out of order');
         text = compiled.sql;
-        this.#windowSql.set(part.length, text);
+        this.#windowSql.set(to - from, text);
       }
       await trx.executeQuery(CompiledQuery.raw(text, values));
     }
@@ -906,11 +929,7 @@ export class IngestStore {
    * inserted in bulk; a row that exists (another unit of the same window) is read FOR UPDATE and
    * merged — earliest first, latest last, domain summaries merged — like the daily rows.
    */
-  private async addBlockedWindows(
-    trx: Transaction<Database>,
-    providerId: number,
-    rows: readonly BlockedWindowRow[],
-  ) {
+  private async addBlockedWindows(trx: Transaction<Database>, providerId: number, rows: DeltaReader) {
     // The row's key columns, in the table's key order (also the order rows are written in).
     const cell = (r: BlockedWindowRow) => ({
       provider_id: providerId,
@@ -930,8 +949,10 @@ export class IngestStore {
         c.category,
         Number(c.window_minutes),
       ]);
-    const sorted = sortedBy(rows, (r) => Object.values(cell(r)));
-    for (const part of chunks(sorted, 200)) {
+    // Rows come in the table's key order (columns.ts), 200 at a time.
+    for (let from = 0; from < rows.blockedCount; from += 200) {
+      const part: BlockedWindowRow[] = [];
+      for (let i = from; i < Math.min(rows.blockedCount, from + 200); i++) part.push(rows.blocked(i));
       const inserted = await trx
         .insertInto('con_agg_window_blocked')
         .values(
@@ -973,11 +994,24 @@ export class IngestStore {
     }
   }
 
-  private async addIdentities(trx: Transaction<Database>, providerId: number, rows: readonly IdentityRow[]) {
-    const sorted = sortedBy(rows, (r) => [r.customerId, r.label, r.type]);
+  private async addIdentities(
+    trx: Transaction<Database>,
+    providerId: number,
+    rows: DeltaReader,
+    sign: 1 | -1,
+  ) {
     const t = (c: string) => sql.ref(`con_agg_identity.${c}`);
     const x = (c: string) => sql.ref(`excluded.${c}`);
-    for (const part of chunks(sorted, IDENTITY_CHUNK)) {
+    const counted = rows.columns.identities.counted;
+    // In key order (columns.ts), IDENTITY_CHUNK at a time; identities only named by a row are not written.
+    for (let from = 0; from < rows.identityCount; from += IDENTITY_CHUNK) {
+      const part: IdentityRow[] = [];
+      for (let i = from; i < Math.min(rows.identityCount, from + IDENTITY_CHUNK); i++) {
+        if (counted[i] !== 1) continue;
+        const r = rows.identity(i);
+        part.push({ ...r, requests: sign * r.requests });
+      }
+      if (part.length === 0) continue;
       await trx
         .insertInto('con_agg_identity')
         .values(
@@ -1335,6 +1369,14 @@ function windowUpsert(trx: Transaction<Database>, providerId: number, part: read
           total: sql`${sql.ref('con_agg_window.total')} + ${sql.ref('excluded.total')}`,
         }),
     );
+}
+
+function negateDaily(r: DailyTotalsRow): DailyTotalsRow {
+  const byCategory: DailyTotalsRow['byCategory'] = {};
+  for (const [c, v] of Object.entries(r.byCategory)) {
+    byCategory[c as keyof DailyTotalsRow['byCategory']] = { blocked: -v.blocked, total: -v.total };
+  }
+  return { ...r, requests: -r.requests, allowed: -r.allowed, blocked: -r.blocked, byCategory };
 }
 
 function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {

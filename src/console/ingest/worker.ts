@@ -1,9 +1,11 @@
 // An ingestion worker thread: takes one file at a time from the pool, streams it from the local disk
-// or an S3 bucket through processFile, and posts progress and the result (deltas and counts) back.
+// or an S3 bucket through processFile, and posts progress and the result (deltas and counts) back,
+// the deltas' column buffers transferred (moved, not copied) to the main thread.
 // It never touches the database: the main thread commits.
 import { createReadStream } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { columnBuffers } from '../aggregate/columns.js';
 import type { WorkerRequest, WorkerResponse } from './pool.js';
 import { type FileResult, processFile } from './process-file.js';
 
@@ -49,7 +51,12 @@ parentPort!.on('message', (req: WorkerRequest) => {
     return;
   }
   run(req).then(
-    (result) => parentPort!.postMessage({ type: 'result', id: req.id, result } satisfies WorkerResponse),
+    // The deltas' buffers are transferred, not copied: the thread gives them up.
+    (result) =>
+      parentPort!.postMessage(
+        { type: 'result', id: req.id, result } satisfies WorkerResponse,
+        result.ok ? columnBuffers(result.deltas) : [],
+      ),
     (e: unknown) =>
       parentPort!.postMessage({
         type: 'error',
