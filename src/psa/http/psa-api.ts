@@ -13,6 +13,7 @@ import type { PsaServices } from '../service/services.js';
 import { CW_PATHS } from './cw-paths.js';
 import { ENDPOINTS, type Endpoint, fastifyPath, templatePattern } from './endpoints.js';
 import { installInputChecks, pathId } from './input-checks.js';
+import { jsonArray } from './json-array.js';
 import type { Principal, VerifyFailure } from './key-verifier.js';
 import { sessionPrincipal } from './member-session-http.js';
 import { forwardOnlyLink, navigableLink } from './paging.js';
@@ -274,7 +275,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
             lp.conditions = body.conditions;
           }
         }
-        const result = await services.engine.list(ctx, def, parents, lp);
+        const result = await services.engine.listJson(ctx, def, parents, lp);
         const { url, query: qs } = requestUrl(req, services);
         if (lp.forwardOnly)
           reply.header('link', forwardOnlyLink(url, qs, result.pageSize, result.nextPageId));
@@ -282,7 +283,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
           const link = navigableLink(url, qs, result.page, result.pageSize, result.total ?? 0);
           if (link) reply.header('link', link);
         }
-        return result.records;
+        return sendJson(reply, jsonArray(result.json));
       }
       case 'count':
         return { count: await services.engine.count(ctx, def, parents, listParams(query, req)) };
@@ -304,6 +305,11 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
   const handler = SPECIAL_HANDLERS[op.name];
   if (!handler) throw new PsaError('InternalError', `no handler for ${op.name}`);
   return handler({ ctx, params, query, body: req.body, reply, parentIds: parentIdsOf(params), services });
+}
+
+/** A serialised answer, with the content type Fastify gives an object it serialises. */
+function sendJson(reply: FastifyReply, json: Buffer): FastifyReply {
+  return reply.header('content-type', 'application/json; charset=utf-8').send(json);
 }
 
 /** Labels of a resource's parents, outermost first (`['Board', 'Item']`). */
