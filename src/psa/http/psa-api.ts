@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cwDate } from '../../platform/clock.js';
 import { redactUrl } from '../../platform/logger.js';
+import { REQUEST_ID_HEADER } from '../../platform/operations.js';
 import { evaluate } from '../catalog/index.js';
 import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import { parseFields, projectFields } from '../query/index.js';
@@ -101,6 +102,7 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     });
   }
 
+  // The one onSend hook of the PSA app: every response's headers, x-request-id included.
   app.addHook('onSend', (req, reply, payload, done) => {
     // A route may ask for more (the admin API's `no-store`, e.g. on the response carrying a new
     // private key); overwriting it would let a cache keep a secret.
@@ -108,28 +110,10 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     reply.header('pragma', 'no-cache');
     reply.header('x-frame-options', 'SAMEORIGIN');
     reply.header('x-cw-request-id', req.id);
+    reply.header(REQUEST_ID_HEADER, req.id);
     if (req.url.includes('/apis/3.0')) reply.header('api-current-version', API_VERSION);
     if (services.tls) reply.header('strict-transport-security', 'max-age=31536000');
     done(null, payload);
-  });
-
-  app.addHook('onResponse', (req, reply, done) => {
-    const p = req.principal;
-    // API Logs list calls made with a member's keys; the admin UI's session calls are not among them.
-    if (!p || p.keyId === null) {
-      done();
-      return;
-    }
-    services.apiLog.add({
-      memberId: p.memberId,
-      keyId: p.keyId,
-      at: cwDate(services.clock.now()),
-      method: req.method,
-      path: redactUrl(req.url.split('?', 1)[0]!),
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100,
-    });
-    done();
   });
 
   app.setNotFoundHandler(async (req, reply) => {
@@ -164,6 +148,24 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     return reply
       .status(404)
       .send({ code: 'ConnectWiseApi', message: 'The endpoint does not exist.', errors: null });
+  });
+}
+
+/**
+ * API Logs list calls made with a member's keys; the admin UI's session calls are not among them.
+ * Called by the PSA app's onResponse hook (server.ts); the rows are written in batches (api-log.ts).
+ */
+export function logApiCall(req: FastifyRequest, reply: FastifyReply, services: PsaServices): void {
+  const p = req.principal;
+  if (!p || p.keyId === null) return;
+  services.apiLog.add({
+    memberId: p.memberId,
+    keyId: p.keyId,
+    at: cwDate(services.clock.now()),
+    method: req.method,
+    path: redactUrl(req.url.split('?', 1)[0]!),
+    status: reply.statusCode,
+    durationMs: Math.round(reply.elapsedTime * 100) / 100,
   });
 }
 
