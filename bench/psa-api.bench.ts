@@ -162,7 +162,7 @@ export async function run(): Promise<BenchRow[]> {
           'company/identifier="AcmeCorp" and closedFlag=false',
         )}&pageSize=100`,
         baselinePath: '/list',
-        target: undefined,
+        target: { on: 'ratio', op: '>=', value: 0.35 } as const,
       },
     ];
 

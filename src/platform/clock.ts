@@ -22,7 +22,16 @@ export class ManualClock implements Clock {
   }
 }
 
+/** The last second formatted by cwDate: every API call formats "now", many in the same second. */
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** ConnectWise's date format: ISO-8601 UTC with second precision and a Z suffix. */
 export function cwDate(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === lastSecond) return lastText;
+  const text = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  lastSecond = second;
+  lastText = text;
+  return text;
 }

@@ -8,7 +8,10 @@ export function idColumn(c: ColumnDefinitionBuilder, dialect: Dialect): ColumnDe
     : c.primaryKey().autoIncrement();
 }
 
-/** JSON documents: jsonb on PostgreSQL, text holding JSON on SQLite (queried with json_extract). */
+/**
+ * JSON documents: jsonb on PostgreSQL, text holding JSON on SQLite (queried with json_extract);
+ * `cw_record.data` holds SQLite's binary JSONB in that text column since migration 0015.
+ */
 export function jsonType(dialect: Dialect): 'jsonb' | 'text' {
   return dialect === 'postgres' ? 'jsonb' : 'text';
 }

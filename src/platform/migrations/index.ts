@@ -11,6 +11,8 @@ import m0008 from './0008_sign_in_locks.js';
 import m0009 from './0009_ingest_content.js';
 import m0010 from './0010_blocked_windows.js';
 import m0013 from './0013_billing.js';
+import m0015 from './0015_sqlite_jsonb_records.js';
+import m0016 from './0016_record_filter_indexes.js';
 
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0001_psa_core': m0001,
@@ -23,4 +25,6 @@ export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '0009_ingest_content': m0009,
   '0010_blocked_windows': m0010,
   '0013_billing': m0013,
+  '0015_sqlite_jsonb_records': m0015,
+  '0016_record_filter_indexes': m0016,
 };

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cwDate } from '../../platform/clock.js';
 import { redactUrl } from '../../platform/logger.js';
+import { REQUEST_ID_HEADER } from '../../platform/operations.js';
 import { evaluate } from '../catalog/index.js';
 import { badRequest, forbidden, PsaError } from '../model/errors.js';
 import { parseFields, projectFields } from '../query/index.js';
@@ -13,6 +14,7 @@ import type { PsaServices } from '../service/services.js';
 import { CW_PATHS } from './cw-paths.js';
 import { ENDPOINTS, type Endpoint, fastifyPath, templatePattern } from './endpoints.js';
 import { installInputChecks, pathId } from './input-checks.js';
+import { jsonArray } from './json-array.js';
 import type { Principal, VerifyFailure } from './key-verifier.js';
 import { sessionPrincipal } from './member-session-http.js';
 import { forwardOnlyLink, navigableLink } from './paging.js';
@@ -100,6 +102,7 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     });
   }
 
+  // The one onSend hook of the PSA app: every response's headers, x-request-id included.
   app.addHook('onSend', (req, reply, payload, done) => {
     // A route may ask for more (the admin API's `no-store`, e.g. on the response carrying a new
     // private key); overwriting it would let a cache keep a secret.
@@ -107,28 +110,10 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     reply.header('pragma', 'no-cache');
     reply.header('x-frame-options', 'SAMEORIGIN');
     reply.header('x-cw-request-id', req.id);
+    reply.header(REQUEST_ID_HEADER, req.id);
     if (req.url.includes('/apis/3.0')) reply.header('api-current-version', API_VERSION);
     if (services.tls) reply.header('strict-transport-security', 'max-age=31536000');
     done(null, payload);
-  });
-
-  app.addHook('onResponse', (req, reply, done) => {
-    const p = req.principal;
-    // API Logs list calls made with a member's keys; the admin UI's session calls are not among them.
-    if (!p || p.keyId === null) {
-      done();
-      return;
-    }
-    services.apiLog.add({
-      memberId: p.memberId,
-      keyId: p.keyId,
-      at: cwDate(services.clock.now()),
-      method: req.method,
-      path: redactUrl(req.url.split('?', 1)[0]!),
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 100) / 100,
-    });
-    done();
   });
 
   app.setNotFoundHandler(async (req, reply) => {
@@ -163,6 +148,24 @@ export function registerPsaApi(app: FastifyInstance, services: PsaServices): voi
     return reply
       .status(404)
       .send({ code: 'ConnectWiseApi', message: 'The endpoint does not exist.', errors: null });
+  });
+}
+
+/**
+ * API Logs list calls made with a member's keys; the admin UI's session calls are not among them.
+ * Called by the PSA app's onResponse hook (server.ts); the rows are written in batches (api-log.ts).
+ */
+export function logApiCall(req: FastifyRequest, reply: FastifyReply, services: PsaServices): void {
+  const p = req.principal;
+  if (!p || p.keyId === null) return;
+  services.apiLog.add({
+    memberId: p.memberId,
+    keyId: p.keyId,
+    at: cwDate(services.clock.now()),
+    method: req.method,
+    path: redactUrl(req.url.split('?', 1)[0]!),
+    status: reply.statusCode,
+    durationMs: Math.round(reply.elapsedTime * 100) / 100,
   });
 }
 
@@ -274,7 +277,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
             lp.conditions = body.conditions;
           }
         }
-        const result = await services.engine.list(ctx, def, parents, lp);
+        const result = await services.engine.listJson(ctx, def, parents, lp);
         const { url, query: qs } = requestUrl(req, services);
         if (lp.forwardOnly)
           reply.header('link', forwardOnlyLink(url, qs, result.pageSize, result.nextPageId));
@@ -282,7 +285,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
           const link = navigableLink(url, qs, result.page, result.pageSize, result.total ?? 0);
           if (link) reply.header('link', link);
         }
-        return result.records;
+        return sendJson(reply, jsonArray(result.json));
       }
       case 'count':
         return { count: await services.engine.count(ctx, def, parents, listParams(query, req)) };
@@ -304,6 +307,11 @@ async function handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoi
   const handler = SPECIAL_HANDLERS[op.name];
   if (!handler) throw new PsaError('InternalError', `no handler for ${op.name}`);
   return handler({ ctx, params, query, body: req.body, reply, parentIds: parentIdsOf(params), services });
+}
+
+/** A serialised answer, with the content type Fastify gives an object it serialises. */
+function sendJson(reply: FastifyReply, json: Buffer): FastifyReply {
+  return reply.header('content-type', 'application/json; charset=utf-8').send(json);
 }
 
 /** Labels of a resource's parents, outermost first (`['Board', 'Item']`). */

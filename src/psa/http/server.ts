@@ -4,13 +4,14 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { badUrlMessage } from '../../platform/input-guard.js';
 import { registerOperations, requestId } from '../../platform/operations.js';
+import { lazyRequestLogger } from '../../platform/request-logger.js';
 import { PsaError } from '../model/errors.js';
 import type { PsaServices } from '../service/services.js';
 import { registerAdminApi } from './admin-api.js';
 import { BODY_LIMIT_BYTES, installErrorHandler } from './errors.js';
 import { registerSessionRoutes } from './member-session-http.js';
 import { registerPsaOpenApi } from './openapi.js';
-import { registerPsaApi } from './psa-api.js';
+import { logApiCall, registerPsaApi } from './psa-api.js';
 import { registerWebUi } from './web-ui.js';
 
 export interface PsaAppOptions {
@@ -33,6 +34,8 @@ export async function buildPsaApp(
     },
     // Every log line of a request carries its id (reqId); the response echoes it (x-request-id).
     genReqId: requestId,
+    // The request's child logger is made on its first log line, not for every request.
+    childLoggerFactory: lazyRequestLogger,
     keepAliveTimeout: 65_000,
     // Errors before routing (a path whose percent-escapes are not UTF-8), in ConnectWise's shape too.
     frameworkErrors: (error: Error, _req: unknown, reply: FastifyReply) =>
@@ -52,6 +55,7 @@ export async function buildPsaApp(
       delete h['content-type'];
     done();
   });
+  // One onResponse hook for every response: the request counter, and the API Log of key calls.
   app.addHook('onResponse', (req, reply, done) => {
     services.metrics.httpRequests.inc({
       product: 'psa',
@@ -59,10 +63,12 @@ export async function buildPsaApp(
       method: req.method,
       status: String(reply.statusCode),
     });
+    logApiCall(req, reply, services);
     done();
   });
-  // /healthz, /readyz (database reachable, migrations applied) and /metrics.
-  registerOperations(app, { storage: services.storage, metrics: services.metrics });
+  // /healthz, /readyz (database reachable, migrations applied) and /metrics; x-request-id is set
+  // by the PSA's onSend hook (psa-api.ts) with its other headers.
+  registerOperations(app, { storage: services.storage, metrics: services.metrics, echoesRequestId: true });
   await app.register(cookie);
   registerPsaApi(app, services);
   registerAdminApi(app, services);

@@ -335,7 +335,8 @@ describe.each(databaseKinds)('query compiler on %s', (kind) => {
       entity,
       id: data.id as number,
       parent_id: 0,
-      data: JSON.stringify(data),
+      // Stored as RecordStore stores it: SQLite's binary JSONB (migration 0015), jsonb on PostgreSQL.
+      data: kind === 'sqlite' ? sql`jsonb(${JSON.stringify(data)})` : JSON.stringify(data),
       owner_member_id: null,
       created_at: at,
       updated_at: at,

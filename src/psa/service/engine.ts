@@ -166,6 +166,27 @@ export class RecordEngine {
     parentIds: number[],
     params: ListParams,
   ): Promise<ListResult> {
+    const { rows, fields, ...paging } = await this.listRows(ctx, def, parentIds, params);
+    return { records: await this.renderMany(ctx, def, rows, parentIds, fields), ...paging };
+  }
+
+  /** `list` with each record as the JSON text the API answers (see `renderManyJson`). */
+  async listJson(
+    ctx: CallContext,
+    def: ResourceDef,
+    parentIds: number[],
+    params: ListParams,
+  ): Promise<Omit<ListResult, 'records'> & { json: string[] }> {
+    const { rows, fields, ...paging } = await this.listRows(ctx, def, parentIds, params);
+    return { json: await this.renderManyJson(ctx, def, rows, parentIds, fields), ...paging };
+  }
+
+  private async listRows(
+    ctx: CallContext,
+    def: ResourceDef,
+    parentIds: number[],
+    params: ListParams,
+  ): Promise<Omit<ListResult, 'records'> & { rows: StoredRecord[]; fields: string[][] | undefined }> {
     const parentId = await this.checkParents(def, parentIds, undefined, ctx);
     const where = await this.buildFilter(def, params);
     const pageSize = Math.min(
@@ -182,10 +203,10 @@ export class RecordEngine {
       if (params.orderBy?.trim()) throw badRequest('orderBy is not supported with forward-only pagination.');
       const afterId = parseIntParam('pageId', params.pageId, 0) ?? 0;
       const rows = await this.store.list(def.entity, { ...base, afterId, limit: pageSize });
-      const records = await this.renderMany(ctx, def, rows, parentIds, fields);
       const last = rows[rows.length - 1];
       return {
-        records,
+        rows,
+        fields,
         page: 1,
         pageSize,
         ...(rows.length === pageSize && last ? { nextPageId: last.id } : {}),
@@ -206,8 +227,7 @@ export class RecordEngine {
       limit: pageSize,
       offset: (page - 1) * pageSize,
     });
-    const records = await this.renderMany(ctx, def, rows, parentIds, fields);
-    return { records, page, pageSize, total };
+    return { rows, fields, page, pageSize, total };
   }
 
   async count(ctx: CallContext, def: ResourceDef, parentIds: number[], params: ListParams): Promise<number> {
@@ -267,6 +287,21 @@ export class RecordEngine {
     if (def.render) await def.render(docs, this.store);
     if (!fields) return docs;
     return docs.map((d) => projectFields(d, fields));
+  }
+
+  /**
+   * The JSON text of each record renderMany(…) gives, serialised one by one: V8 builds one large
+   * string (a 100-record page is ~160 kB) far more slowly than many small ones, and the HTTP layer
+   * copies them into one buffer anyway (psa-api.ts `jsonArray`).
+   */
+  async renderManyJson(
+    ctx: CallContext,
+    def: ResourceDef,
+    rows: StoredRecord[],
+    parentIds: number[],
+    fields?: string[][],
+  ): Promise<string[]> {
+    return (await this.renderMany(ctx, def, rows, parentIds, fields)).map((doc) => JSON.stringify(doc));
   }
 
   private renderOne(ctx: CallContext, def: ResourceDef, row: StoredRecord, parentIds: number[]): Doc {

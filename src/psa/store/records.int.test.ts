@@ -172,3 +172,67 @@ describe.each(databaseKinds)('RecordStore ids on %s', (kind) => {
     },
   );
 });
+
+describe.each(databaseKinds)('RecordStore documents on %s', (kind) => {
+  let storage: Storage;
+  let store: RecordStore;
+
+  beforeAll(async () => {
+    storage = await openTestStorage(kind);
+    store = new RecordStore(storage.db, storage.dialect);
+  });
+  afterAll(async () => storage?.close());
+
+  const doc = {
+    summary: 'Café 😀 "quoted" \\ back\nslash',
+    amount: 1.5,
+    big: 1e21,
+    tiny: 1e-7,
+    closedFlag: false,
+    nothing: null,
+    company: { id: 2, identifier: 'AcmeCorp' },
+    tags: [1, 'two', { three: 3 }],
+  };
+
+  it('stores a document and reads back exactly what was written, and filters on it', async () => {
+    const id = await store.transaction((trx) => store.insert('docThing', { data: doc, at: AT }, trx));
+    const row = await store.get('docThing', id);
+    expect(row?.data).toEqual({ ...doc, id });
+    const found = await store.list('docThing', {
+      where: [sql`${store.jsonText(['company', 'identifier'])} = 'AcmeCorp'`],
+    });
+    expect(found.map((r) => r.id)).toEqual([id]);
+    await store.update('docThing', id, { ...doc, summary: 'changed' }, AT, undefined);
+    expect((await store.getMany('docThing', [id])).get(id)?.data.summary).toBe('changed');
+    if (kind === 'sqlite') {
+      // SQLite's binary JSONB (migration 0015), which json_extract reads without parsing text.
+      const { rows } = await sql<{
+        t: string;
+      }>`SELECT typeof(data) AS t FROM cw_record WHERE entity = 'docThing'`.execute(storage.db);
+      expect(rows).toEqual([{ t: 'blob' }]);
+    }
+  });
+
+  it.runIf(kind === 'sqlite')('reads documents stored as JSON text before migration 0015', async () => {
+    await storage.db
+      .insertInto('cw_record')
+      .values({
+        entity: 'oldThing',
+        id: 1,
+        parent_id: 0,
+        data: JSON.stringify({ ...doc, id: 1 }),
+        owner_member_id: null,
+        created_at: AT,
+        updated_at: AT,
+      })
+      .execute();
+    expect((await store.get('oldThing', 1))?.data).toEqual({ ...doc, id: 1 });
+    const migration = (await import('../../platform/migrations/0015_sqlite_jsonb_records.js')).default;
+    await migration('sqlite').up(storage.db);
+    const { rows } = await sql<{
+      t: string;
+    }>`SELECT typeof(data) AS t FROM cw_record WHERE entity = 'oldThing'`.execute(storage.db);
+    expect(rows).toEqual([{ t: 'blob' }]);
+    expect((await store.get('oldThing', 1))?.data).toEqual({ ...doc, id: 1 });
+  });
+});
