@@ -69,6 +69,14 @@ export interface DeliveryWorkerOptions {
   metrics?: Metrics;
   /** How often an idle worker looks for work (ms). */
   pollMs?: number;
+  /**
+   * True while other processes' enqueues wake this worker (PostgreSQL notifications, see
+   * delivery/index.ts): an idle worker then looks for work only every `notifiedPollMs` — for rows
+   * that come due by themselves (retries, deferred writes).
+   */
+  notified?: () => boolean;
+  /** Default 2,000. */
+  notifiedPollMs?: number;
 }
 
 interface PooledClient {
@@ -169,6 +177,8 @@ export class DeliveryWorker {
   private readonly completeWithinMs: number;
   private readonly maxAttempts: number;
   private readonly pollMs: number;
+  private readonly notified: () => boolean;
+  private readonly notifiedPollMs: number;
   private readonly random: () => number;
   private readonly rateLimit: WriteRateLimit;
   private readonly logger: Logger | undefined;
@@ -195,6 +205,8 @@ export class DeliveryWorker {
     this.completeWithinMs = positiveInteger('completeWithinMs', options.completeWithinMs ?? 5);
     this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.pollMs = positiveInteger('pollMs', options.pollMs ?? 250);
+    this.notified = options.notified ?? (() => false);
+    this.notifiedPollMs = positiveInteger('notifiedPollMs', options.notifiedPollMs ?? 2_000);
     this.random = options.random ?? Math.random;
     this.rateLimit = new WriteRateLimit(options.writesPerMinute, () => this.nowMs());
     this.logger = options.logger;
@@ -533,7 +545,8 @@ export class DeliveryWorker {
         await closeAll();
         if (this.woken) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, failed ? ERROR_PAUSE_MS : this.pollMs);
+          const idle = this.notified() ? Math.max(this.pollMs, this.notifiedPollMs) : this.pollMs;
+          const timer = setTimeout(resolve, failed ? ERROR_PAUSE_MS : idle);
           this.wakeUp = () => {
             clearTimeout(timer);
             resolve();
