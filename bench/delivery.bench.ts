@@ -79,11 +79,14 @@ async function setUp(): Promise<Env> {
   const services = psa.running.console.services;
   const provider = await services.accounts.createProvider({ name: 'Bench MSP', kind: 'MSP' }, 'bench');
   const key = await psa.apiMemberWithKey('parasol-bench', ARTICLE_ROLE);
+  // A provider trusts only the CA its settings name: the built-in PSA's certificate.
+  const ca = readFileSync(path.join(psa.dataDir, 'tls', 'cert.pem'), 'utf8');
   const saved = await services.integration.save(
     provider.id,
     {
       enabled: true,
       site: psa.hostPort,
+      trustedCa: ca,
       companyId: psa.companyId,
       clientId: psa.clientId,
       publicKey: key.publicKey,
@@ -121,7 +124,6 @@ async function setUp(): Promise<Env> {
     'bench',
   );
   const admin = await psa.adminKey();
-  const ca = readFileSync(path.join(psa.dataDir, 'tls', 'cert.pem'), 'utf8');
   const connection = { ...(await services.integration.connection(provider.id)), ca };
   return {
     psa,

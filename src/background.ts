@@ -3,9 +3,8 @@
 // Reporting API poll (a cluster-wide schedule: once per interval per cluster), and the watched
 // ingest locations (folders or s3:// prefixes that this process scans; every process may scan the
 // same location — each file is claimed with a lease and counted once).
-import { hostname } from 'node:os';
 import { delivery } from './console/delivery/index.js';
-import { every, Scheduler } from './console/engine/scheduler.js';
+import { every } from './console/engine/scheduler.js';
 import { ingestion } from './console/ingest/index.js';
 import type { S3Options } from './console/ingest/s3.js';
 import type { ConsoleServices } from './console/service/services.js';
@@ -135,17 +134,11 @@ export async function startBackground(
   callbacks.start();
   // CON-9: this process's delivery workers and the cluster-wide schedules.
   const deliveries = delivery(services);
-  deliveries.start();
-  // CON-5 b: the Umbrella Reporting API, polled once per interval by whichever process wins.
-  const scheduler = new Scheduler({
-    db: storage.db,
-    clock: services.clock,
-    owner: `${hostname()}#${process.pid}`,
-    logger,
-  });
+  // CON-5 b: the Umbrella Reporting API, polled once per interval by whichever process wins — on the
+  // delivery's scheduler (one scheduler, one query a second, per process).
   const minutes = options.umbrellaPollMinutes ?? 10;
   if (services.config.console.schedules && minutes > 0) {
-    scheduler.register({
+    deliveries.scheduler.register({
       name: 'umbrella-poll',
       next: every(minutes * 60_000),
       run: async () => {
@@ -159,14 +152,14 @@ export async function startBackground(
         }
       },
     });
-    scheduler.start();
   }
+  deliveries.start();
   const loops = watched.map(([providerId, w]) => watchLoop(services, logger, providerId, w, options));
   return {
     async stop() {
       await Promise.all(loops.map((l) => l.stop()));
-      await scheduler.stop();
       await deliveries.stop();
+      deliveries.scheduler.unregister('umbrella-poll');
       await callbacks.stop();
     },
   };

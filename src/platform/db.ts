@@ -18,12 +18,15 @@ import {
 } from 'kysely';
 import type { Database, Dialect } from './db-types.js';
 import { migrateToLatest } from './migrate.js';
+import { type Notifications, postgresNotifications } from './notifications.js';
 
 export interface Storage {
   db: Kysely<Database>;
   dialect: Dialect;
   /** A human-readable description without credentials, for start-up lines. */
   describe: string;
+  /** PostgreSQL: wake-ups between processes (LISTEN/NOTIFY); SQLite has none. */
+  notifications?: Notifications;
   close(): Promise<void>;
 }
 
@@ -49,11 +52,16 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
+    const notifications = postgresNotifications(pg.Client, url);
     storage = {
       db,
       dialect: 'postgres',
       describe: `postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`,
-      close: () => db.destroy(),
+      notifications,
+      close: async () => {
+        await notifications.close();
+        await db.destroy();
+      },
     };
   } else {
     const file = url?.startsWith('sqlite:')

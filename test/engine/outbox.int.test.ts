@@ -1,6 +1,6 @@
 // The outbox on SQLite and PostgreSQL: per-subject order, circuit skipping, leases (expired →
-// ambiguous), no double claim under concurrency, completion guarded by the lease, the write log,
-// failure and the admin's retry.
+// ambiguous), no double claim under concurrency, completion guarded by the lease (one item or a
+// group in one transaction), the write log, failure and the admin's retry.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrationHealth } from '../../src/console/engine/health.js';
 import { Outbox } from '../../src/console/engine/outbox.js';
@@ -214,6 +214,80 @@ describe.each(databaseKinds)('outbox on %s', (kind) => {
       outbox.complete(claimed!, 'w', t0, { apply: () => Promise.reject(new Error('apply broke')) }, [write]),
     ).rejects.toThrow('apply broke');
     expect(await outbox.get(p1, id!)).toMatchObject({ state: 'running', leaseOwner: 'w' });
+    expect(await outbox.writes(p1, { limit: 10 })).toEqual([]);
+  });
+
+  it('completes several items in one transaction, each only while its lease is held', async () => {
+    const [a, b, c] = await outbox.enqueue(
+      storage.db,
+      [item(p1, 'track:1'), item(p1, 'track:2'), item(p2, 'track:3')],
+      t0,
+    );
+    const claimed = await outbox.claim('w', 10, t0, LEASE);
+    // Another worker took b over (its lease ran out): w's completion of b must write nothing.
+    await storage.db.updateTable('con_outbox').set({ lease_owner: 'w2' }).where('id', '=', b!).execute();
+    const applied: number[] = [];
+    const write = (detail: string) => ({
+      method: 'POST',
+      path: '/service/tickets',
+      status: 201,
+      outcome: 'ok' as const,
+      detail,
+    });
+    const held = await outbox.completeMany(
+      'w',
+      t0 + 10,
+      claimed.map((i) => ({
+        item: i,
+        done: {
+          result: { noteId: i.id },
+          apply: async (trx) => {
+            applied.push(i.id);
+            await trx
+              .insertInto('con_schedule')
+              .values({ name: `applied ${i.id}`, next_run_at: T0, runs: 0 })
+              .execute();
+          },
+          followUps: [item(i.providerId, i.subject, { kind: 'note.append' })],
+        },
+        writes: [write(`item ${i.id}`)],
+      })),
+    );
+    expect(claimed.map((i) => i.id)).toEqual([a, b, c]);
+    expect(held).toEqual([true, false, true]);
+    expect(applied).toEqual([a, c]);
+    expect(await outbox.get(p1, a!)).toMatchObject({ state: 'done', result: { noteId: a } });
+    expect(await outbox.get(p1, b!)).toMatchObject({ state: 'running', leaseOwner: 'w2', result: null });
+    expect(await outbox.get(p2, c!)).toMatchObject({ state: 'done', result: { noteId: c } });
+    const schedules = await storage.db.selectFrom('con_schedule').select('name').orderBy('name').execute();
+    expect(schedules.map((r) => r.name)).toEqual([`applied ${a}`, `applied ${c}`]);
+    const followUps = await storage.db
+      .selectFrom('con_outbox')
+      .select('subject')
+      .where('kind', '=', 'note.append')
+      .orderBy('id')
+      .execute();
+    expect(followUps.map((r) => r.subject)).toEqual(['track:1', 'track:3']);
+    expect((await outbox.writes(p1, { limit: 10 })).map((w) => [w.outboxId, w.detail])).toEqual([
+      [a, `item ${a}`],
+    ]);
+    expect((await outbox.writes(p2, { limit: 10 })).map((w) => [w.outboxId, w.detail])).toEqual([
+      [c, `item ${c}`],
+    ]);
+  });
+
+  it('rolls every item of a group back when one item’s apply throws', async () => {
+    const ids = await outbox.enqueue(storage.db, [item(p1, 'a'), item(p1, 'b')], t0);
+    const claimed = await outbox.claim('w', 10, t0, LEASE);
+    const write = { method: 'POST', path: '/x', status: 201, outcome: 'ok' as const, detail: '' };
+    await expect(
+      outbox.completeMany('w', t0, [
+        { item: claimed[0]!, done: { result: 1 }, writes: [write] },
+        { item: claimed[1]!, done: { apply: () => Promise.reject(new Error('apply broke')) }, writes: [] },
+      ]),
+    ).rejects.toThrow('apply broke');
+    for (const id of ids)
+      expect(await outbox.get(p1, id)).toMatchObject({ state: 'running', leaseOwner: 'w', result: null });
     expect(await outbox.writes(p1, { limit: 10 })).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 // The delivery worker on SQLite and PostgreSQL, with a ManualClock and the in-memory ConnectWise:
 // delivery and the write log, Retry-After and backoff, an ambiguous timeout that is found again
 // (no duplicate), 401 → circuit open with nothing lost, permanent failure and the admin's retry,
-// lost leases, lease renewal, the write rate limit and the polling loop.
+// lost leases, completions committed in groups, lease renewal, the write rate limit and the polling
+// loop.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CREDENTIALS_REJECTED } from '../../src/console/engine/classify.js';
 import type { Effect, EffectContext, Effects, OutboxItem } from '../../src/console/engine/types.js';
@@ -339,6 +340,186 @@ describe.each(databaseKinds)('delivery worker on %s', (kind) => {
     expect(await w.outbox.list(p1, { limit: 10 })).toHaveLength(1);
     expect(await w.outbox.writes(p1, { limit: 10 })).toEqual([]);
     expect(await w.outbox.get(p1, id!)).toMatchObject({ state: 'running', leaseOwner: 'w2' });
+  });
+
+  it('commits finished items within a few ms or every few items, not at the end of the batch', async () => {
+    const until = async (done: () => Promise<boolean>) => {
+      const deadline = Date.now() + 5_000;
+      while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      return done();
+    };
+    const { outbox } = worker({});
+    const isDone = async (id: number) => (await outbox.get(p1, id))?.state === 'done';
+    // By time: a's completion commits while b, later in the same batch, is still running.
+    let ids: number[] = [];
+    let seen: boolean[] = [];
+    const effects: Effects = {
+      'test.write': async () => ({}),
+      'test.wait': async () => {
+        seen = [await until(() => isDone(ids[0]!))];
+        return {};
+      },
+    };
+    ids = await enqueue(item(p1, 'a'), item(p1, 'b', { kind: 'test.wait' }));
+    expect(await worker(effects, { concurrency: 2 }).runOnce()).toBe(2);
+    expect(seen).toEqual([true]);
+    // By count: with a window longer than the test, the second finished item commits both.
+    ids = await enqueue(item(p1, 'c'), item(p1, 'd'), item(p1, 'e', { kind: 'test.wait' }));
+    const w = worker(effects, { concurrency: 3, completeEveryItems: 2, completeWithinMs: 600_000 });
+    expect(await w.runOnce()).toBe(3);
+    expect(seen).toEqual([true]);
+    expect(await isDone(ids[1]!)).toBe(true);
+  });
+
+  it('a failing completion in a group fails only its own item; the others stay done', async () => {
+    const runs: Run[] = [];
+    const w = worker(
+      {
+        'test.write': recordingEffect(runs, (ctx) => {
+          ctx.logWrite({ method: 'POST', path: '/x', status: 201, outcome: 'ok', detail: ctx.item.subject });
+          return ctx.item.subject === 'b'
+            ? { apply: () => Promise.reject(new Error('apply broke')) }
+            : undefined;
+        }),
+      },
+      // One group: every completion waits for the end of the batch.
+      { concurrency: 3, completeWithinMs: 600_000, leaseMs: 10_000 },
+    );
+    const [a, b, c] = await enqueue(item(p1, 'a'), item(p1, 'b'), item(p1, 'c'));
+    expect(await w.runOnce()).toBe(2);
+    expect(runs).toHaveLength(3);
+    expect(await w.outbox.get(p1, a!)).toMatchObject({ state: 'done', result: { ran: a } });
+    expect(await w.outbox.get(p1, c!)).toMatchObject({ state: 'done', result: { ran: c } });
+    // b's write went through: it runs again as ambiguous, no sooner than one lease later.
+    expect(await w.outbox.get(p1, b!)).toMatchObject({
+      state: 'pending',
+      ambiguous: true,
+      lastError: 'the PSA write went through but recording it failed: apply broke',
+      notBefore: new Date(t0 + 10_000).toISOString(),
+    });
+    const writes = await w.outbox.writes(p1, { limit: 10 });
+    expect(writes.map((x) => [x.outboxId, x.detail]).sort()).toEqual(
+      [
+        [a, 'a'],
+        [b, 'b'],
+        [c, 'c'],
+      ].sort(),
+    );
+  });
+
+  it('a lease taken over while the completion waits: nothing is recorded, the new holder finds the ticket', async () => {
+    let stolen: OutboxItem[] = [];
+    const w = worker(
+      {
+        'ticket.create': createTicket,
+        'test.write': async (ctx) => {
+          if (ctx.item.ambiguous) return {};
+          // The ticket is in the PSA; its completion waits for the end of the batch. The worker
+          // stalls past its lease (as a crashed one would), and another takes both items.
+          while (tickets(p1).length === 0) await new Promise((r) => setImmediate(r));
+          clock.advance(31_000);
+          stolen = await w.outbox.claim('w2', 10, clock.now().getTime(), 30_000);
+          return {};
+        },
+      },
+      { concurrency: 2, completeWithinMs: 600_000 },
+    );
+    const [created, other] = await enqueue(
+      item(p1, 'track:1', { kind: 'ticket.create' }),
+      item(p1, 'track:2'),
+    );
+    expect(await w.runOnce()).toBe(0);
+    expect(stolen.map((i) => [i.id, i.ambiguous])).toEqual([
+      [created, true],
+      [other, true],
+    ]);
+    expect(await w.outbox.get(p1, created!)).toMatchObject({
+      state: 'running',
+      leaseOwner: 'w2',
+      result: null,
+    });
+    expect(await w.outbox.writes(p1, { limit: 10 })).toEqual([]);
+    // w2 never finishes either; after its lease the item runs once more and finds its marker.
+    clock.advance(30_000);
+    expect(await w.runOnce()).toBe(2);
+    expect(tickets(p1)).toHaveLength(1);
+    expect(await w.outbox.get(p1, created!)).toMatchObject({
+      state: 'done',
+      result: { ticketId: tickets(p1)[0]!.id },
+    });
+    const writes = await w.outbox.writes(p1, { limit: 10 });
+    expect(writes.map((x) => [x.outboxId, x.outcome])).toEqual([[created, 'found-existing']]);
+  });
+
+  it('three workers completing in groups keep each subject in order and deliver every write once in effect', async () => {
+    // 6 subjects × 5 items, interleaved; three workers share the outbox, each completing in groups
+    // (every 3 items or 5 ms). Every item creates a ticket with its marker (an ambiguous attempt
+    // looks for it first) and its apply inserts a row whose key is the item: a second apply of one
+    // item would fail on the key. Some applies fail once (their group rolls back and is completed
+    // one by one), some twice (the item comes back ambiguous one lease later).
+    const subjects = ['s0', 's1', 's2', 's3', 's4', 's5'];
+    const ids = await enqueue(...Array.from({ length: 30 }, (_, i) => item(p1, subjects[i % 6]!)));
+    const failApply = new Map(ids.map((id, i) => [id, i % 7 === 3 ? 1 : i % 11 === 5 ? 2 : 0]));
+    const outOfOrder: string[] = [];
+    const effect: Effect = async (ctx) => {
+      // Every earlier item of the subject is done before this one runs.
+      const open = await storage.db
+        .selectFrom('con_outbox')
+        .select('id')
+        .where('subject', '=', ctx.item.subject)
+        .where('id', '<', ctx.item.id)
+        .where('state', '!=', 'done')
+        .execute();
+      if (open.length > 0) outOfOrder.push(`${ctx.item.id} before ${open.map((r) => r.id).join(',')}`);
+      const done = await createTicket(ctx);
+      return {
+        ...done,
+        apply: async (trx) => {
+          const left = failApply.get(ctx.item.id) ?? 0;
+          if (left > 0) {
+            failApply.set(ctx.item.id, left - 1);
+            throw new Error(`apply of ${ctx.item.id} failed`);
+          }
+          await trx
+            .insertInto('con_schedule')
+            .values({ name: `applied ${ctx.item.id}`, next_run_at: T0, runs: 0 })
+            .execute();
+        },
+      };
+    };
+    const workers = ['w1', 'w2', 'w3'].map((owner) =>
+      worker(
+        { 'test.write': effect },
+        { owner, batchSize: 4, concurrency: 3, completeEveryItems: 3, completeWithinMs: 5, leaseMs: 10_000 },
+      ),
+    );
+    for (let round = 0; round < 20; round++) {
+      const finished = await Promise.all(workers.map((w) => w.runOnce()));
+      const { depth } = await workers[0]!.outbox.stats(clock.now().getTime());
+      if (depth.pending + depth.running === 0) break;
+      // Nothing ready now: the ambiguous ones wait one lease.
+      if (finished.every((n) => n === 0)) clock.advance(10_000);
+    }
+    expect(outOfOrder).toEqual([]);
+    const items = await storage.db.selectFrom('con_outbox').select(['id', 'state']).orderBy('id').execute();
+    expect(items.map((r) => [Number(r.id), r.state])).toEqual(ids.map((id) => [id, 'done']));
+    // One ticket per item, one apply per item.
+    const markers = tickets(p1).map((t) => (t as { externalXRef: string }).externalXRef);
+    expect(markers.sort()).toEqual(ids.map((id) => `parasol:${id}`).sort());
+    const applied = await storage.db.selectFrom('con_schedule').select('name').execute();
+    expect(applied.map((r) => r.name).sort()).toEqual(ids.map((id) => `applied ${id}`).sort());
+    // Only items whose apply failed ran again (ambiguous, finding their ticket); those that failed
+    // twice always did (a group's rollback absorbs at most one failure: the item is then completed
+    // alone); one that failed once did only when it had been alone in its group.
+    const found = new Set(
+      (await workers[0]!.outbox.writes(p1, { limit: 1000 }))
+        .filter((w) => w.outcome === 'found-existing')
+        .map((w) => w.outboxId!),
+    );
+    const failing = ids.filter((_, i) => i % 7 === 3 || i % 11 === 5);
+    const twice = ids.filter((_, i) => i % 7 !== 3 && i % 11 === 5);
+    expect([...found].filter((id) => !failing.includes(id))).toEqual([]);
+    expect(twice.filter((id) => !found.has(id))).toEqual([]);
   });
 
   it('renews leases while an effect runs longer than half the lease', async () => {

@@ -3,9 +3,9 @@
 // each unit's commit, a wake-up of the workers after it); the route table and the CLI use the rest;
 // `start` runs this process's delivery workers and the cluster-wide schedules (daily configuration
 // sync, ticket status polling with auto-close, callback registration).
-
+import { hostname } from 'node:os';
 import { IntegrationHealth } from '../engine/health.js';
-import { Outbox } from '../engine/outbox.js';
+import { OUTBOX_CHANNEL, Outbox } from '../engine/outbox.js';
 import { dailyAt, every, Scheduler } from '../engine/scheduler.js';
 import type { Effects } from '../engine/types.js';
 import { DeliveryWorker } from '../engine/worker.js';
@@ -122,9 +122,10 @@ export function delivery(services: ConsoleServices): Delivery {
         writesPerMinute: config.console.psaWritesPerMinute,
         logger,
         metrics: services.metrics,
+        notified: () => services.storage.notifications?.listening === true,
       }),
   );
-  const scheduler = new Scheduler({ db, clock, owner: `${process.pid}` });
+  const scheduler = new Scheduler({ db, clock, owner: `${hostname()}#${process.pid}`, logger });
   const wake = () => {
     for (const w of workers) w.wake();
   };
@@ -151,6 +152,8 @@ export function delivery(services: ConsoleServices): Delivery {
   });
 
   let started = false;
+  /** Stops listening for other processes' enqueues (PostgreSQL). */
+  let unlisten: Promise<(() => Promise<void>) | undefined> = Promise.resolve(undefined);
   const d: Delivery = {
     outbox,
     health,
@@ -248,6 +251,13 @@ export function delivery(services: ConsoleServices): Delivery {
       if (started) return;
       started = true;
       for (const w of workers) w.start();
+      // Rows enqueued by other processes (an API process's ingest or sync, another worker's
+      // follow-ups) wake this process's workers at once; idle, they poll only now and then.
+      if (workers.length > 0 && services.storage.notifications)
+        unlisten = services.storage.notifications.listen(OUTBOX_CHANNEL, wake).catch((e) => {
+          logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'delivery: cannot listen');
+          return undefined;
+        });
       if (!config.console.schedules) return;
       scheduler.register({
         name: 'config-sync',
@@ -287,6 +297,8 @@ export function delivery(services: ConsoleServices): Delivery {
     async stop() {
       if (!started) return;
       started = false;
+      await (await unlisten)?.();
+      unlisten = Promise.resolve(undefined);
       await scheduler.stop();
       await Promise.all(workers.map((w) => w.stop()));
     },

@@ -3,6 +3,7 @@
 // Integration Details are saved again — and its last success and last error in plain words.
 import { type Insertable, type Kysely, sql, type UpdateObject } from 'kysely';
 import type { ConIntegrationHealthTable, Database } from '../../platform/db-types.js';
+import { notifyOutbox } from './outbox.js';
 
 export interface HealthState {
   providerId: number;
@@ -98,7 +99,10 @@ export class IntegrationHealth {
       .where('provider_id', '=', providerId)
       .where('circuit', '=', 'open')
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    if (Number(r.numUpdatedRows) === 0) return false;
+    // The parked rows may go out now: other processes' workers hear of it at once.
+    await notifyOutbox(this.db);
+    return true;
   }
 
   async recordSuccess(providerId: number, nowMs: number): Promise<void> {

@@ -13,7 +13,15 @@
 //
 // Order within a subject follows ids: callers that may enqueue for one subject concurrently must
 // serialise those decisions (they do: a decision locks or updates the row it is about).
-import { type Kysely, type Selectable, sql, type Transaction, type UpdateObject } from 'kysely';
+import {
+  type Insertable,
+  type Kysely,
+  PostgresAdapter,
+  type Selectable,
+  sql,
+  type Transaction,
+  type UpdateObject,
+} from 'kysely';
 import type { ConOutboxTable, ConPsaWriteTable, Database, Dialect } from '../../platform/db-types.js';
 import type {
   EffectDone,
@@ -27,6 +35,14 @@ import type {
 } from './types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** An attempt whose effect succeeded, waiting for its item to be marked done. */
+export interface Completion {
+  item: OutboxItem;
+  done: EffectDone;
+  /** The writes the effect logged. */
+  writes: readonly PsaWrite[];
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -143,6 +159,19 @@ const toWrite = (r: Selectable<ConPsaWriteTable>): PsaWriteEntry => ({
   detail: r.detail,
 });
 
+/** The PostgreSQL channel on which processes hear that outbox rows may be ready. */
+export const OUTBOX_CHANNEL = 'parasol_outbox';
+
+/**
+ * Tells the processes listening on PostgreSQL that outbox rows may be ready — when `db`'s transaction
+ * commits, or at once outside one (several notifications of one transaction arrive as one). Their
+ * workers look at once instead of at their next poll. Nothing on SQLite.
+ */
+export async function notifyOutbox(db: Db): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
+}
+
 function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new RangeError(`limit must be an integer from 1 to 1000, got ${limit}`);
@@ -189,6 +218,7 @@ export class Outbox {
       // Ids are allocated in VALUES order; RETURNING's order is not promised, so sort.
       ids.push(...inserted.map((r) => Number(r.id)).sort((a, b) => a - b));
     }
+    if (ids.length > 0) await notifyOutbox(trxOrDb);
     return ids;
   }
 
@@ -275,6 +305,10 @@ export class Outbox {
     });
   }
 
+  private writeRow(item: OutboxItem, w: PsaWrite, at: string): Insertable<ConPsaWriteTable> {
+    return { provider_id: item.providerId, customer_id: item.customerId, outbox_id: item.id, at, ...w };
+  }
+
   private async appendWrites(
     trx: Transaction<Database>,
     item: OutboxItem,
@@ -282,17 +316,10 @@ export class Outbox {
     nowMs: number,
   ): Promise<void> {
     if (writes.length === 0) return;
+    const at = iso(nowMs);
     await trx
       .insertInto('con_psa_write')
-      .values(
-        writes.map((w) => ({
-          provider_id: item.providerId,
-          customer_id: item.customerId,
-          outbox_id: item.id,
-          at: iso(nowMs),
-          ...w,
-        })),
-      )
+      .values(writes.map((w) => this.writeRow(item, w, at)))
       .execute();
   }
 
@@ -308,20 +335,55 @@ export class Outbox {
     done: EffectDone,
     writes: readonly PsaWrite[],
   ): Promise<boolean> {
-    const logged = writes.map(loggedWrite);
-    const followUps = done.followUps ?? [];
-    followUps.forEach(checkedPayload);
-    const result = done.result === undefined ? null : JSON.stringify(done.result);
-    return this.finishAttempt(
-      item,
-      owner,
-      { state: 'done', result, done_at: iso(nowMs), lease_until: null, last_error: null },
-      async (trx) => {
-        if (done.apply) await done.apply(trx);
+    const [held] = await this.completeMany(owner, nowMs, [{ item, done, writes }]);
+    return held === true;
+  }
+
+  /**
+   * `complete` for several items in one transaction (one commit instead of one per item): each item
+   * is marked done, applied, followed up and logged only while `owner` still holds its lease; returns
+   * per item whether it was. Anything that throws (an apply, the database) rolls back every item:
+   * the caller then completes them one at a time, so that the fault stays with its own item (an
+   * apply may thus run more than once, as on a retried deadlock; only a committed run counts).
+   */
+  async completeMany(owner: string, nowMs: number, completions: readonly Completion[]): Promise<boolean[]> {
+    if (completions.length === 0) return [];
+    const at = iso(nowMs);
+    // Checked before the transaction: a bad write or follow-up never leaves half a completion.
+    const prepared = completions.map(({ item, done, writes }) => {
+      const logged = writes.map(loggedWrite);
+      const followUps = done.followUps ?? [];
+      followUps.forEach(checkedPayload);
+      const result = done.result === undefined ? null : JSON.stringify(done.result);
+      return { item, apply: done.apply, followUps, logged, result };
+    });
+    return this.retrying(async (trx) => {
+      const held: boolean[] = [];
+      const log: Insertable<ConPsaWriteTable>[] = [];
+      for (const { item, apply, followUps, logged, result } of prepared) {
+        const r = await trx
+          .updateTable('con_outbox')
+          .set({ state: 'done', result, done_at: at, lease_until: null, last_error: null })
+          .where('id', '=', item.id)
+          .where('provider_id', '=', item.providerId)
+          .where('state', '=', 'running')
+          .where('lease_owner', '=', owner)
+          .executeTakeFirst();
+        const mine = Number(r.numUpdatedRows) === 1;
+        held.push(mine);
+        if (!mine) continue;
+        if (apply) await apply(trx);
         if (followUps.length > 0) await this.enqueue(trx, followUps, nowMs);
-        await this.appendWrites(trx, item, logged, nowMs);
-      },
-    );
+        log.push(...logged.map((w) => this.writeRow(item, w, at)));
+      }
+      // The write log of the whole batch in as few statements as the chunking allows.
+      for (let i = 0; i < log.length; i += INSERT_CHUNK)
+        await trx
+          .insertInto('con_psa_write')
+          .values(log.slice(i, i + INSERT_CHUNK))
+          .execute();
+      return held;
+    });
   }
 
   /** Back to pending until now + delayMs; once ambiguous, an item stays ambiguous. */
@@ -427,7 +489,9 @@ export class Outbox {
       .where('id', '=', id)
       .where('state', '=', 'failed')
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    if (Number(r.numUpdatedRows) !== 1) return false;
+    await notifyOutbox(this.db);
+    return true;
   }
 
   async get(providerId: number, id: number): Promise<OutboxEntry | undefined> {

@@ -85,24 +85,28 @@ export class Scheduler {
     const nowMs = clock.now().getTime();
     const now = iso(nowMs);
     const ran: string[] = [];
-    for (const schedule of [...this.schedules.values()]) {
+    const schedules = [...this.schedules.values()];
+    if (schedules.length === 0) return ran;
+    // Every schedule's row in one query: a process ticks every second, mostly to find nothing due.
+    let stored: Map<string, string>;
+    try {
+      stored = await this.nextRuns(schedules.map((s) => s.name));
+    } catch (e) {
+      logger?.error({ err: (e as Error).message }, 'scheduler: reading the schedules failed');
+      return ran;
+    }
+    for (const schedule of schedules) {
       try {
-        const read = () =>
-          db
-            .selectFrom('con_schedule')
-            .select('next_run_at')
-            .where('name', '=', schedule.name)
-            .executeTakeFirst();
-        let row = await read();
-        if (!row) {
+        let nextRunAt = stored.get(schedule.name);
+        if (nextRunAt === undefined) {
           await db
             .insertInto('con_schedule')
             .values({ name: schedule.name, next_run_at: iso(this.nextAfter(schedule, nowMs)), runs: 0 })
             .onConflict((oc) => oc.column('name').doNothing())
             .execute();
-          row = await read();
+          nextRunAt = (await this.nextRuns([schedule.name])).get(schedule.name);
         }
-        if (!row || row.next_run_at > now) continue;
+        if (nextRunAt === undefined || nextRunAt > now) continue;
         const won = await db
           .updateTable('con_schedule')
           .set({
@@ -112,7 +116,7 @@ export class Scheduler {
             runs: sql<number>`runs + 1`,
           })
           .where('name', '=', schedule.name)
-          .where('next_run_at', '=', row.next_run_at)
+          .where('next_run_at', '=', nextRunAt)
           .executeTakeFirst();
         if (Number(won.numUpdatedRows) !== 1) continue; // another process runs it
         ran.push(schedule.name);
@@ -122,6 +126,16 @@ export class Scheduler {
       }
     }
     return ran;
+  }
+
+  /** The stored next run of each named schedule that has a row. */
+  private async nextRuns(names: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.options.db
+      .selectFrom('con_schedule')
+      .select(['name', 'next_run_at'])
+      .where('name', 'in', [...names])
+      .execute();
+    return new Map(rows.map((r) => [r.name, r.next_run_at]));
   }
 
   /** Ticks every `intervalMs` until stop(). */

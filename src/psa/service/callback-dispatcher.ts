@@ -9,9 +9,9 @@
 //   finally fails and the oldest failed delivery since the callback's last success (or ever, if it
 //   never succeeded) finished at least 3 days ago, the callback is switched off.
 //
-// Claiming: due rows (pending, next_attempt_at <= now, no live lease) get `lease_until`, on
-// PostgreSQL inside a transaction with `FOR UPDATE SKIP LOCKED` so that several dispatchers never take
-// the same row, on SQLite with one `UPDATE … RETURNING` (SQLite has a single writer). A dispatcher
+// Claiming: due rows (pending, next_attempt_at <= now, no live lease) get `lease_until` in one
+// `UPDATE … RETURNING`, whose pick locks the rows `FOR UPDATE SKIP LOCKED` on PostgreSQL so that
+// several dispatchers never take the same row (SQLite has a single writer). A dispatcher
 // that dies mid-send leaves a lease that expires, after which the row is claimed again.
 //
 // Timestamps are ConnectWise's second-precision strings (like every other timestamp in the tables);
@@ -158,33 +158,9 @@ export class CallbackDispatcher {
     const lease = cwDate(new Date(now.getTime() + this.leaseMs));
     const columns = ['id', 'callback_id', 'url', 'body', 'attempts', 'lease_until'] as const;
     const db = this.storage.db;
-    if (this.storage.dialect === 'postgres') {
-      return db.transaction().execute(async (trx) => {
-        const due = await trx
-          .selectFrom('psa_callback_delivery')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', nowText)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', nowText)]))
-          .orderBy('next_attempt_at')
-          .orderBy('id')
-          .limit(this.batchSize)
-          .forUpdate()
-          .skipLocked()
-          .execute();
-        if (due.length === 0) return [];
-        return trx
-          .updateTable('psa_callback_delivery')
-          .set({ lease_until: lease })
-          .where(
-            'id',
-            'in',
-            due.map((r) => r.id),
-          )
-          .returning(columns)
-          .execute();
-      });
-    }
+    const postgres = this.storage.dialect === 'postgres';
+    // One statement (an idle worker process runs it twice a second): the rows are picked and leased
+    // at once.
     return db
       .updateTable('psa_callback_delivery')
       .set({ lease_until: lease })
@@ -197,7 +173,9 @@ export class CallbackDispatcher {
           .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', nowText)]))
           .orderBy('next_attempt_at')
           .orderBy('id')
-          .limit(this.batchSize),
+          .limit(this.batchSize)
+          // PostgreSQL: rows another dispatcher is taking are skipped, not waited for.
+          .$if(postgres, (q) => q.forUpdate().skipLocked()),
       )
       .returning(columns)
       .execute();

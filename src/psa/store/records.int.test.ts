@@ -117,6 +117,53 @@ describe.each(databaseKinds)('RecordStore ids on %s', (kind) => {
     },
   );
 
+  it.runIf(kind === 'postgres')(
+    'a transaction that took several ids of a new entity does not lend its uncommitted sequence to others',
+    async () => {
+      // A configuration's answers: one create takes many ids of a new entity in one transaction. Its
+      // second id finds the sequence it created itself; others must not take that for committed (their
+      // nextval would fail: the sequence does not exist for them yet, a 500 for their request).
+      const entity = `several${process.pid}${Date.now().toString(36)}`;
+      let releaseA!: () => void;
+      const aMayEnd = new Promise<void>((resolve) => {
+        releaseA = resolve;
+      });
+      let aCreated!: (ids: number[]) => void;
+      const aIds = new Promise<number[]>((resolve) => {
+        aCreated = resolve;
+      });
+      const a = store.transaction(async (trx) => {
+        const ids = [await store.nextId(entity, trx), await store.nextId(entity, trx)];
+        for (const id of ids) await store.insert(entity, { id, data: { name: 'A' }, at: AT }, trx);
+        aCreated(ids);
+        await aMayEnd;
+      });
+      try {
+        expect(await aIds).toEqual([1, 2]);
+        const b = create(entity).then(
+          (id) => id,
+          (e: Error) => e.message,
+        );
+        // B waits on A's uncommitted sequence (or, before the fix, has already failed without waiting).
+        for (let i = 0; i < 200; i++) {
+          const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE ${`%CREATE SEQUENCE%${entity}%`}`.execute(
+            storage.db,
+          );
+          if (Number(rows[0]!.n) > 0) break;
+          if ((await within(b, 25)) !== 'timeout') break;
+        }
+        releaseA();
+        await a;
+        expect(await b).toBe(3);
+        expect(await create(entity)).toBe(4);
+      } finally {
+        releaseA();
+        await a;
+      }
+    },
+  );
+
   it.runIf(kind === 'postgres').each(['commits', 'rolls back'])(
     'gives distinct ids to two first creates of a new entity at once (the first one %s)',
     async (outcome) => {

@@ -38,6 +38,8 @@ export class RecordStore {
   private readonly getSql: string;
   /** Entities whose PostgreSQL sequence is known to exist (see `nextId`). */
   private readonly sequences = new Set<string>();
+  /** Sequences this process created in a transaction that may not have committed yet, by entity. */
+  private readonly creating = new Map<string, Db>();
 
   constructor(
     readonly db: Kysely<Database>,
@@ -122,7 +124,12 @@ export class RecordStore {
       trx,
     );
     if (rows[0]?.found) {
-      this.sequences.add(entity);
+      // Found by the transaction that created it (its next id of the entity): not committed yet, so
+      // not known to exist for the others, whose nextval would fail. Found by anyone else: committed.
+      if (this.creating.get(entity) !== trx) {
+        this.sequences.add(entity);
+        this.creating.delete(entity);
+      }
       return name;
     }
     // Created in the caller's transaction (not remembered until seen committed: a rollback drops it).
@@ -138,7 +145,10 @@ export class RecordStore {
           (SELECT next_id FROM cw_sequence WHERE entity = ${entity}),
           (SELECT max(id) FROM cw_record WHERE entity = ${entity})) AS last) AS s
         WHERE last > 0`.execute(trx);
-      if (inTransaction) await sql`RELEASE SAVEPOINT cw_sequence_create`.execute(trx);
+      if (inTransaction) {
+        await sql`RELEASE SAVEPOINT cw_sequence_create`.execute(trx);
+        this.creating.set(entity, trx);
+      }
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       if (code !== '23505' && code !== '42P07') throw e;
