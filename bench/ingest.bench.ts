@@ -242,6 +242,10 @@ export async function run(): Promise<BenchRow[]> {
   const twoWorkers = await ingestInChild(both, 2);
   const rate1 = perSecond(oneWorker);
   const rate2 = perSecond(twoWorkers);
+  // Issue 15: one file already keeps more than one core busy (decompression beside parsing), so two
+  // files on two workers can only gain what the idle cores leave: parallel efficiency, not a fixed 1.6.
+  const busyWithOne = oneWorker.cpuMs / oneWorker.ms;
+  const parallelTarget = Number(((0.85 * Math.min(2, availableParallelism())) / busyWithOne).toFixed(3));
   const identities = await identityRows(twoWorkers);
 
   return [
@@ -302,8 +306,8 @@ export async function run(): Promise<BenchRow[]> {
       unit: 'rows/s',
       baseline: rate1,
       ratio: ratioOf(rate2, rate1),
-      target: { on: 'ratio', op: '>=', value: 1.6 },
-      note: `2 × 1M rows: ${(twoWorkers.ms / 1000).toFixed(2)} s on 2 workers (${cores(twoWorkers)} cores busy), ${(oneWorker.ms / 1000).toFixed(2)} s on 1 (${cores(oneWorker)} cores busy); this machine has ${availableParallelism()} cores, and one file already keeps more than one busy (its decompression runs beside its parsing)`,
+      target: { on: 'ratio', op: '>=', value: parallelTarget },
+      note: `parallel efficiency: target 0.85 × (2 ÷ ${cores(oneWorker)} cores busy with one file) = ${parallelTarget}; 2 × 1M rows: ${(twoWorkers.ms / 1000).toFixed(2)} s on 2 workers (${cores(twoWorkers)} cores busy), ${(oneWorker.ms / 1000).toFixed(2)} s on 1 (${cores(oneWorker)} cores busy); this machine has ${availableParallelism()} cores, and one file already keeps more than one busy (its decompression runs beside its parsing)`,
     },
     {
       name: 'peak RSS, 2 files on 2 workers (2M rows)',
