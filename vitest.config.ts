@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (pure, fast) and `integration` (*.int.test.ts: databases, servers, browsers).
+// Two projects: `unit` (pure, fast) and `integration` (*.int.test.ts: databases, servers, browsers),
+// unit first. The group orders start at 1: vitest runs files of group 0 whose project has one worker
+// (a 2-core machine's default) in a sequential group after all others, which put unit last.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          sequence: { groupOrder: 0 },
+          sequence: { groupOrder: 1 },
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
         },
@@ -15,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           include: ['src/**/*.int.test.ts', 'test/**/*.int.test.ts'],
           // Builds the admin UI bundle the browser tests load, unless it is up to date.
           globalSetup: ['./test/e2e/psa-global-setup.ts'],
