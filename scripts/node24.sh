@@ -23,7 +23,7 @@ if ! "$home/bin/node" -e 'process.exit(+process.versions.node.split(".")[0] === 
 fi
 echo "Using Node $("$home/bin/node" --version) from .tools/node24." >&2
 
-# npm (the machine's) then runs on Node 24. No dependency compiles today (better-sqlite3 ships its binaries
-# in its package); should a native module ever build, node-gyp takes this Node's own headers and downloads none.
+# npm (the machine's) then runs on Node 24; native modules (better-sqlite3, scripts/build-sqlite.mjs) compile
+# against this Node's own headers, so node-gyp downloads none.
 printf "export PATH='%s':\"\$PATH\"\n" "$home/bin"
 printf "export npm_config_nodedir='%s'\n" "$home"
