@@ -27,6 +27,15 @@ export interface Storage {
   describe: string;
   /** PostgreSQL: wake-ups between processes (LISTEN/NOTIFY); SQLite has none. */
   notifications?: Notifications;
+  /**
+   * SQLite only: runs a read-only statement now, synchronously, on the shared connection, skipping
+   * Kysely's connection lock and promise hops (for the API's hottest read, one record by id). Gives
+   * undefined when it cannot answer now — a transaction is open on the connection (its uncommitted
+   * writes must stay invisible to other callers: they wait for it through Kysely, as before) or
+   * SQLite reports the database busy (Kysely's path waits for it off the event loop) — and the caller
+   * then reads through Kysely.
+   */
+  readNow?: ((sql: string, parameters: readonly unknown[]) => unknown[] | undefined) | undefined;
   close(): Promise<void>;
 }
 
@@ -75,13 +84,17 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     database.pragma(`busy_timeout = ${SYNC_BUSY_WAIT_MS}`);
     database.pragma('foreign_keys = ON');
     database.pragma('synchronous = NORMAL');
+    const cached = withStatementCache(database);
     const db = new Kysely<Database>({
-      dialect: new PatientSqliteDialect(
-        { database: withStatementCache(database) },
-        () => database.inTransaction,
-      ),
+      dialect: new PatientSqliteDialect({ database: cached }, () => database.inTransaction),
     });
-    storage = { db, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
+    storage = {
+      db,
+      dialect: 'sqlite',
+      describe: `sqlite:${file}`,
+      readNow: (text, parameters) => readNow(database, cached, text, parameters),
+      close: () => db.destroy(),
+    };
   }
   if (options.migrate !== false) await migrateToLatest(storage.db, storage.dialect);
   return storage;
@@ -183,6 +196,22 @@ class PatientConnection implements DatabaseConnection {
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     return this.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
+/** See `Storage.readNow`. A statement runs to completion here, so no other caller sees it midway. */
+function readNow(
+  database: SQLite.Database,
+  cached: SqliteDatabase,
+  text: string,
+  parameters: readonly unknown[],
+): unknown[] | undefined {
+  if (database.inTransaction || !database.open) return undefined;
+  try {
+    return (cached.prepare(text) as unknown as SQLite.Statement).all(parameters);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'SQLITE_BUSY') return undefined;
+    throw e;
   }
 }
 

@@ -54,7 +54,7 @@ export function createPsaServices(options: {
   metrics?: Metrics;
 }): PsaServices {
   const { config, clock, logger, storage } = options;
-  const records = new RecordStore(storage.db, storage.dialect);
+  const records = new RecordStore(storage.db, storage.dialect, storage.readNow);
   const security = new SecurityStore(storage.db);
   const engine = new RecordEngine(records, REGISTRY, {
     async find(ref, trx) {

@@ -21,7 +21,7 @@ describe.each(databaseKinds)('RecordStore ids on %s', (kind) => {
 
   beforeAll(async () => {
     storage = await openTestStorage(kind);
-    store = new RecordStore(storage.db, storage.dialect);
+    store = new RecordStore(storage.db, storage.dialect, storage.readNow);
   });
   afterAll(async () => storage?.close());
 
@@ -226,7 +226,7 @@ describe.each(databaseKinds)('RecordStore documents on %s', (kind) => {
 
   beforeAll(async () => {
     storage = await openTestStorage(kind);
-    store = new RecordStore(storage.db, storage.dialect);
+    store = new RecordStore(storage.db, storage.dialect, storage.readNow);
   });
   afterAll(async () => storage?.close());
 
@@ -240,6 +240,35 @@ describe.each(databaseKinds)('RecordStore documents on %s', (kind) => {
     company: { id: 2, identifier: 'AcmeCorp' },
     tags: [1, 'two', { three: 3 }],
   };
+
+  it("never shows a transaction's uncommitted write to a read outside it, and shows it once committed", async () => {
+    const id = await store.transaction((trx) =>
+      store.insert('isolatedThing', { data: { summary: 'before' }, at: AT }, trx),
+    );
+    let updated!: () => void;
+    let release!: () => void;
+    const didUpdate = new Promise<void>((resolve) => {
+      updated = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const writing = store.transaction(async (trx) => {
+      await store.update('isolatedThing', id, { summary: 'after' }, AT, null, trx);
+      updated();
+      await gate;
+    });
+    await didUpdate;
+    // SQLite: the read waits for the transaction (one shared connection); PostgreSQL: it sees the
+    // committed document. Either way never the uncommitted one.
+    const reading = store.get('isolatedThing', id);
+    const early = await within(reading, 100);
+    expect(early === 'timeout' ? early : early?.data.summary).toBe(kind === 'sqlite' ? 'timeout' : 'before');
+    release();
+    await writing;
+    expect((await reading)?.data.summary).toBe(kind === 'sqlite' ? 'after' : 'before');
+    expect((await store.get('isolatedThing', id))?.data.summary).toBe('after');
+  });
 
   it('stores a document and reads back exactly what was written, and filters on it', async () => {
     const id = await store.transaction((trx) => store.insert('docThing', { data: doc, at: AT }, trx));

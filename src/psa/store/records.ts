@@ -4,7 +4,7 @@
 // (migration 0015), and is read back as JSON text; on PostgreSQL it is jsonb.
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type Expression, type Kysely, type SqlBool, sql, type Transaction } from 'kysely';
-import type { Dialect } from '../../platform/db.js';
+import type { Dialect, Storage } from '../../platform/db.js';
 import type { Database } from '../../platform/db-types.js';
 import { decodeJson } from '../../platform/db-types.js';
 import { MAX_ID } from '../../platform/input-guard.js';
@@ -44,6 +44,8 @@ export class RecordStore {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
+    /** SQLite's synchronous read (`Storage.readNow`), used by `get` outside transactions. */
+    private readonly readNow?: Storage['readNow'],
   ) {
     this.getSql = db
       .selectFrom('cw_record')
@@ -213,7 +215,11 @@ export class RecordStore {
 
   async get(entity: string, id: number, trx: Db = this.db): Promise<StoredRecord | undefined> {
     if (!storable(id)) return undefined;
-    const { rows } = await trx.executeQuery<StoredRow>(CompiledQuery.raw(this.getSql, [entity, id]));
+    // Outside a transaction SQLite answers synchronously when it can (no lock, no promise hops).
+    const now =
+      trx === this.db ? (this.readNow?.(this.getSql, [entity, id]) as StoredRow[] | undefined) : undefined;
+    const rows =
+      now ?? (await trx.executeQuery<StoredRow>(CompiledQuery.raw(this.getSql, [entity, id]))).rows;
     const row = rows[0];
     return row && toStored(row);
   }
