@@ -3,8 +3,10 @@
 // started first (as a running worker process has them; their start-up is reported apart). Prints one
 // JSON line: rows, milliseconds of ingestPath, thread start-up milliseconds, CPU milliseconds of the
 // whole process during the ingest, and the process's peak RSS (worker threads included: they share
-// the process). Run as a child so its memory is its own.
-//   node --import tsx bench/ingest-runner.ts <folder|file> <concurrency>
+// the process). Run as a child so its memory is its own; ingest.bench.ts bundles it the way the server
+// is shipped (scripts/build-server.mjs) and runs the bundle with plain node, as `parasol` runs:
+//   node dist/bench-ingest-*/ingest-runner.js <folder|file> <concurrency>
+// (`node --import tsx bench/ingest-runner.ts ...` runs it from the sources, tsx's loader included.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

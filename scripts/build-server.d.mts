@@ -3,3 +3,4 @@ export function buildServer(options?: {
   ifStale?: boolean;
   quiet?: boolean;
 }): Promise<'built' | 'up to date'>;
+export function bundleServer(entryPoints: Record<string, string>, outdir: string): Promise<void>;

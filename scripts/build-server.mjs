@@ -26,23 +26,16 @@ const externals = {
   },
 };
 
-export async function buildServer({ ifStale = false, quiet = false } = {}) {
-  const state = buildState();
-  if (ifStale && state === 'fresh') return 'up to date';
-  const started = Date.now();
-  const sources = sourceState();
-  // Built beside and swapped in: a `parasol` starting meanwhile sees the old build or the new one.
-  const next = `${OUT}.next-${process.pid}`;
-  rmSync(next, { recursive: true, force: true });
-  mkdirSync(next, { recursive: true });
+/**
+ * Bundles entry points (paths from the repository root) into `outdir` the way the server is shipped.
+ * Also used by bench/ingest.bench.ts, whose child process must load the code as `parasol` does;
+ * `outdir` must lie inside the repository, where the external packages resolve from node_modules.
+ */
+export async function bundleServer(entryPoints, outdir) {
   await build({
     absWorkingDir: ROOT,
-    entryPoints: {
-      // `parasol` (bin/parasol.js) and an ingestion worker thread (src/console/ingest/pool.ts).
-      cli: 'src/cli/index.ts',
-      'ingest-worker': 'src/console/ingest/worker.ts',
-    },
-    outdir: next,
+    entryPoints,
+    outdir,
     entryNames: '[name]',
     // Flat: pool.ts finds ./ingest-worker.js beside whichever chunk it lands in.
     chunkNames: 'chunk-[hash]',
@@ -55,6 +48,25 @@ export async function buildServer({ ifStale = false, quiet = false } = {}) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+}
+
+export async function buildServer({ ifStale = false, quiet = false } = {}) {
+  const state = buildState();
+  if (ifStale && state === 'fresh') return 'up to date';
+  const started = Date.now();
+  const sources = sourceState();
+  // Built beside and swapped in: a `parasol` starting meanwhile sees the old build or the new one.
+  const next = `${OUT}.next-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
+  mkdirSync(next, { recursive: true });
+  await bundleServer(
+    {
+      // `parasol` (bin/parasol.js) and an ingestion worker thread (src/console/ingest/pool.ts).
+      cli: 'src/cli/index.ts',
+      'ingest-worker': 'src/console/ingest/worker.ts',
+    },
+    next,
+  );
   writeFileSync(
     path.join(next, path.basename(STAMP)),
     `${JSON.stringify({ ...sources, builtAt: new Date().toISOString() })}\n`,

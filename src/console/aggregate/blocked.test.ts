@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { formatUmbrellaCsvLine, parseUmbrellaCsv, type UmbrellaCsvRow } from '../sources/umbrella-csv.js';
 import {
   BLOCKED_DOMAIN_CAPACITY,
+  BlockedCells,
   type BlockedWindowRow,
   mergeBlockedWindow,
+  PENDING_BLOCKED_DOMAINS,
   summarizeBlocked,
 } from './blocked.js';
 import { AggregateBatch } from './counts.js';
@@ -177,5 +179,71 @@ describe('blocked details of a window (what a ticket says)', () => {
       domains: new SpaceSaving(BLOCKED_DOMAIN_CAPACITY).toJSON(),
     };
     expect(() => mergeBlockedWindow(a, { ...a, category: 'phishing' })).toThrow(/different category/);
+  });
+
+  it('BlockedCells keeps what one object per detail kept: first/last and the same summary (property)', () => {
+    /** The former BlockedCell: pending counts in a Map, offered in first-seen order when full or read. */
+    class Reference {
+      first = Infinity;
+      last = -Infinity;
+      summary = new SpaceSaving(BLOCKED_DOMAIN_CAPACITY);
+      pending = new Map<string, number>();
+      add(ts: number, domain: string) {
+        this.first = Math.min(this.first, ts);
+        this.last = Math.max(this.last, ts);
+        if (domain === '') return;
+        const n = this.pending.get(domain);
+        if (n !== undefined) return void this.pending.set(domain, n + 1);
+        if (this.pending.size >= PENDING_BLOCKED_DOMAINS) this.fold();
+        this.pending.set(domain, 1);
+      }
+      fold() {
+        for (const [domain, n] of this.pending) this.summary.offer(domain, n);
+        this.pending.clear();
+      }
+    }
+    const step = fc.oneof(
+      {
+        weight: 1000,
+        arbitrary: fc.record({
+          // Few details, so some get past PENDING_BLOCKED_DOMAINS distinct domains.
+          cell: fc.nat(1),
+          category: fc.nat(1),
+          ts: fc.nat(1_000_000),
+          // Few domains (exact) and many (past the pending list and the capacity), '' not counted.
+          domain: fc.oneof(fc.nat(6), fc.nat(400)).map((d) => (d === 0 ? '' : `d${d}.example`)),
+        }),
+      },
+      // Now and then a cell is let go (its pending entries are reused) and starts again.
+      { weight: 1, arbitrary: fc.record({ release: fc.nat(1) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1200, maxLength: 2000 }), (steps) => {
+        const cells = new BlockedCells(3);
+        const reference = new Map<string, Reference>();
+        for (const s of steps) {
+          if ('release' in s) {
+            cells.release(s.release);
+            for (let i = 0; i < 3; i++) reference.delete(`${s.release}/${i}`);
+            continue;
+          }
+          cells.add(s.cell, s.category, s.ts, s.domain);
+          const key = `${s.cell}/${s.category}`;
+          if (!reference.has(key)) reference.set(key, new Reference());
+          reference.get(key)!.add(s.ts, s.domain);
+        }
+        for (let c = 0; c < 2; c++) {
+          for (let i = 0; i < 3; i++) {
+            const want = reference.get(`${c}/${i}`);
+            expect(cells.has(c, i)).toBe(want !== undefined);
+            if (want === undefined) continue;
+            want.fold();
+            expect([cells.first(c, i), cells.last(c, i)]).toEqual([want.first, want.last]);
+            expect(cells.summary(c, i).toJSON()).toEqual(want.summary.toJSON());
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -3,8 +3,8 @@
 // typed arrays, off the V8 heap. An object per cell (its counts, an array of 9, a count object per
 // category) cost ~250 bytes and the garbage collector's headroom on top (a worker's heap grew to 2–4×
 // what was live); here a cell costs 24 bytes and a category block 144, their size exact. Blocked
-// details (blocked.ts) stay objects: only cells with blocked security requests have them.
-import type { BlockedCell } from './blocked.js';
+// details (blocked.ts: BlockedCells) are kept the same way, for the cells that have them.
+import { BlockedCells } from './blocked.js';
 import { SECURITY_CATEGORIES } from './types.js';
 
 const CATEGORIES = SECURITY_CATEGORIES.length;
@@ -28,7 +28,7 @@ export class WindowCells {
   #cells = 0;
   #blocks = 0;
   /** Per cell with blocked security requests: its details per category (indexed like SECURITY_CATEGORIES). */
-  readonly #blocked = new Map<number, (BlockedCell | undefined)[]>();
+  readonly blocked = new BlockedCells(CATEGORIES);
 
   get size(): number {
     return this.#cells;
@@ -91,25 +91,5 @@ export class WindowCells {
     let n = 0;
     for (let i = 0; i < CATEGORIES; i++) if (this.hasCategory(c, i)) n++;
     return n;
-  }
-
-  /** Cell c's blocked details, if it has any. */
-  blocked(c: number): (BlockedCell | undefined)[] | undefined {
-    return this.#blocked.get(c);
-  }
-
-  /** Cell c's blocked details, made when missing. */
-  blockedOf(c: number): (BlockedCell | undefined)[] {
-    let b = this.#blocked.get(c);
-    if (b === undefined) {
-      b = new Array<BlockedCell | undefined>(CATEGORIES).fill(undefined);
-      this.#blocked.set(c, b);
-    }
-    return b;
-  }
-
-  /** Lets cell c's blocked details go (its counts stay until the batch is dropped). */
-  release(c: number): void {
-    this.#blocked.delete(c);
   }
 }

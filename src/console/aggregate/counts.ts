@@ -30,7 +30,7 @@
 // whatever the number of events: a day's file of 1M requests from one customer with 300 identities
 // and 4-hour windows holds at most 300 × 6 × 10 window rows + 2 × (256 + 4096) domains — a few MB.
 
-import { BlockedCell } from './blocked.js';
+import type { BlockedCells } from './blocked.js';
 import { WindowCells } from './cells.js';
 import { type DeltaColumns, DeltaColumnsBuilder } from './columns.js';
 import { assertCapacity, mergeSummary, SpaceSaving } from './heavy-hitters.js';
@@ -304,7 +304,7 @@ export class AggregateBatch {
       bump(day.byCategory, indexes[i]!, blocked, 1);
     }
     // Blocked security requests (rare) also keep what a ticket says: first/last and the domains.
-    if (blocked === 1 && indexes.length > 0) addBlocked(cells.blockedOf(cell), indexes, ts, event.domain);
+    if (blocked === 1 && indexes.length > 0) addBlocked(cells.blocked, cell, indexes, ts, event.domain);
 
     const domain = event.domain;
     if (domain !== '') {
@@ -467,23 +467,21 @@ export class AggregateBatch {
               cells.categoryTotal(cell, i),
             );
           }
-          const details = cells.blocked(cell);
-          if (details === undefined) continue;
-          cells.release(cell);
+          const details = cells.blocked;
+          if (!details.hasAny(cell)) continue;
           for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
-            const b = details[i];
-            if (b === undefined) continue;
-            const domains = b.summary().toJSON();
+            if (!details.has(cell, i)) continue;
             out.blockedCell(
               id,
               SECURITY_CATEGORIES[i]!,
               this.windowMinutes,
               windowStart,
-              b.first,
-              b.last,
-              domains,
+              details.first(cell, i),
+              details.last(cell, i),
+              details.summary(cell, i).toJSON(),
             );
           }
+          details.release(cell);
         }
       }
       for (const [dayMs, d] of [...customer.days].sort((a, b) => a[0] - b[0])) {
@@ -561,11 +559,9 @@ export class AggregateBatch {
                 row(category, cells.categoryBlocked(cell, i), cells.categoryTotal(cell, i)),
               );
           });
-          const details = cells.blocked(cell);
-          if (release) cells.release(cell);
+          const details = cells.blocked;
           SECURITY_CATEGORIES.forEach((category, i) => {
-            const b = details?.[i];
-            if (b === undefined) return;
+            if (!details.has(cell, i)) return;
             out.blocked?.push({
               customerId,
               identity: identity.label,
@@ -573,11 +569,12 @@ export class AggregateBatch {
               category,
               windowMinutes: this.windowMinutes,
               windowStart,
-              firstBlocked: b.first,
-              lastBlocked: b.last,
-              domains: b.summary().toJSON(),
+              firstBlocked: details.first(cell, i),
+              lastBlocked: details.last(cell, i),
+              domains: details.summary(cell, i).toJSON(),
             });
           });
+          if (release) details.release(cell);
         }
       }
       const days = [...customer.days.keys()].sort((a, b) => a - b);
@@ -615,15 +612,9 @@ export class AggregateBatch {
       if (cells.hasCategory(from, i))
         mine.countCategory(into, i, cells.categoryBlocked(from, i), cells.categoryTotal(from, i));
     }
-    const theirs = cells.blocked(from);
-    if (theirs === undefined) return;
-    const details = mine.blockedOf(into);
-    for (let i = 0; i < theirs.length; i++) {
-      const b = theirs[i];
-      if (b === undefined) continue;
-      const kept = details[i];
-      if (kept === undefined) details[i] = b.clone();
-      else kept.mergeFrom(b);
+    if (!cells.blocked.hasAny(from)) return;
+    for (let i = 0; i < SECURITY_CATEGORIES.length; i++) {
+      if (cells.blocked.has(from, i)) mine.blocked.mergeFrom(into, cells.blocked, from, i);
     }
   }
 
@@ -685,21 +676,14 @@ export class AggregateBatch {
 }
 
 function addBlocked(
-  details: (BlockedCell | undefined)[],
+  details: BlockedCells,
+  cell: number,
   indexes: readonly number[],
   ts: number,
   domain: string,
 ): void {
   const key = isTopDomainKey(domain) ? domain : topDomainKey(domain);
-  for (let i = 0; i < indexes.length; i++) {
-    const index = indexes[i]!;
-    let b = details[index];
-    if (b === undefined) {
-      b = new BlockedCell(ts);
-      details[index] = b;
-    }
-    b.add(ts, key);
-  }
+  for (let i = 0; i < indexes.length; i++) details.add(cell, indexes[i]!, ts, key);
 }
 
 function addCounts(into: CategoryCounts, from: CategoryCounts): void {
