@@ -3,8 +3,8 @@
 // (scripts/node24.sh points npm_config_nodedir at them, so nothing is downloaded). Its package also
 // ships ready-made binaries; Parasol builds native code from source instead, and better-sqlite3 loads
 // build/Release before them. npm runs this from `prepare` (every `npm install`); node-gyp comes
-// with npm. A module already built is kept: it is a Node-API module, so a change of Node needs no
-// rebuild (`--force` rebuilds anyway).
+// with npm. A module already built is kept while this Node can load it (a module built for another
+// Node's ABI is rebuilt; `--force` rebuilds anyway).
 //   node scripts/build-sqlite.mjs [--force]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +15,17 @@ const require = createRequire(import.meta.url);
 const dir = path.dirname(require.resolve('better-sqlite3/package.json'));
 const built = path.join(dir, 'build', 'Release', 'better_sqlite3.node');
 
-if (existsSync(built) && !process.argv.includes('--force')) process.exit(0);
+/** Whether the module built earlier loads in this Node (a module built for another ABI throws). */
+function loads() {
+  try {
+    require(built);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (existsSync(built) && !process.argv.includes('--force') && loads()) process.exit(0);
 
 process.stderr.write('better-sqlite3: compiling its native module from source (about a minute or two) …\n');
 const started = Date.now();
