@@ -223,6 +223,35 @@ function isTopDomainKey(domain: string): boolean {
   return true;
 }
 
+/** A customer's days as daily-total and top-domain rows, oldest day first (both forms of deltas). */
+function pushDayRows(
+  customerId: number,
+  days: ReadonlyMap<number, DayState>,
+  out: { dailyTotals: DailyTotalsRow[]; topDomains: TopDomainsRow[] },
+): void {
+  for (const dayMs of [...days.keys()].sort((a, b) => a - b)) {
+    const d = days.get(dayMs)!;
+    const day = dayOf(dayMs);
+    const byCategory: DailyTotalsRow['byCategory'] = {};
+    SECURITY_CATEGORIES.forEach((category, i) => {
+      const c = d.byCategory[i];
+      if (c !== undefined) byCategory[category] = { blocked: c.blocked, total: c.total };
+    });
+    out.dailyTotals.push({
+      customerId,
+      day,
+      requests: d.requests,
+      allowed: d.allowed,
+      blocked: d.blocked,
+      byCategory,
+    });
+    for (const action of ['allowed', 'blocked'] as const) {
+      const top = d.top[action];
+      if (top !== undefined) out.topDomains.push({ customerId, day, action, summary: top.summary.toJSON() });
+    }
+  }
+}
+
 export class AggregateBatch {
   readonly windowMinutes: number;
   readonly heavyHitterCapacity: number;
@@ -484,27 +513,7 @@ export class AggregateBatch {
           details.release(cell);
         }
       }
-      for (const [dayMs, d] of [...customer.days].sort((a, b) => a[0] - b[0])) {
-        const day = dayOf(dayMs);
-        const byCategory: DailyTotalsRow['byCategory'] = {};
-        SECURITY_CATEGORIES.forEach((category, i) => {
-          const c = d.byCategory[i];
-          if (c !== undefined) byCategory[category] = { blocked: c.blocked, total: c.total };
-        });
-        out.dailyTotals.push({
-          customerId,
-          day,
-          requests: d.requests,
-          allowed: d.allowed,
-          blocked: d.blocked,
-          byCategory,
-        });
-        for (const action of ['allowed', 'blocked'] as const) {
-          const top = d.top[action];
-          if (top !== undefined)
-            out.topDomains.push({ customerId, day, action, summary: top.summary.toJSON() });
-        }
-      }
+      pushDayRows(customerId, customer.days, out);
       customer.days.clear();
     }
     this.#customers.clear();
@@ -577,29 +586,7 @@ export class AggregateBatch {
           if (release) details.release(cell);
         }
       }
-      const days = [...customer.days.keys()].sort((a, b) => a - b);
-      for (const dayMs of days) {
-        const d = customer.days.get(dayMs)!;
-        const day = dayOf(dayMs);
-        const byCategory: DailyTotalsRow['byCategory'] = {};
-        SECURITY_CATEGORIES.forEach((category, i) => {
-          const c = d.byCategory[i];
-          if (c !== undefined) byCategory[category] = { blocked: c.blocked, total: c.total };
-        });
-        out.dailyTotals.push({
-          customerId,
-          day,
-          requests: d.requests,
-          allowed: d.allowed,
-          blocked: d.blocked,
-          byCategory,
-        });
-        for (const action of ['allowed', 'blocked'] as const) {
-          const top = d.top[action];
-          if (top !== undefined)
-            out.topDomains.push({ customerId, day, action, summary: top.summary.toJSON() });
-        }
-      }
+      pushDayRows(customerId, customer.days, out);
     }
     return out;
   }
