@@ -9,48 +9,33 @@ import type { SecurityCategory } from '../../src/console/aggregate/index.js';
 import { AggregateBatch } from '../../src/console/aggregate/index.js';
 import { readBlockedSummary } from '../../src/console/delivery/ticket-decisions.js';
 import { IngestStore } from '../../src/console/ingest/store.js';
-import {
-  formatUmbrellaCsvLine,
-  parseUmbrellaCsv,
-  type UmbrellaCsvRow,
-} from '../../src/console/sources/umbrella-csv.js';
+import { parseUmbrellaCsv } from '../../src/console/sources/umbrella-csv.js';
 import type { Storage } from '../../src/platform/db.js';
 import { databaseKinds, openTestStorage } from '../support/databases.js';
+import {
+  DAY,
+  CATEGORY_LABELS as LABELS,
+  type RawLine,
+  rawLineArb,
+  umbrellaLine,
+} from '../support/umbrella-lines.js';
 
-const DAY = Date.UTC(2026, 2, 9);
 const AGG_MINUTES = 240;
-const LABELS: Record<string, string> = {
-  'Command and Control': 'command-and-control',
-  Malware: 'malware',
-  Phishing: 'phishing',
-};
 const WHO = [
   { identity: 'RECEPTION-PC', identityType: 'Roaming Computers', kind: 'roaming-computer' },
   { identity: 'Office', identityType: 'Networks', kind: 'network' },
 ];
 
-const rowArb = fc.record({
-  who: fc.constantFrom(...WHO),
-  // Two aggregation windows, so units often meet in a cell (the merge path).
-  second: fc.integer({ min: 0, max: 8 * 3600 - 1 }),
-  action: fc.constantFrom('blocked' as const, 'blocked' as const, 'allowed' as const),
-  domain: fc.constantFrom('c2-a.example', 'C2-B.example', 'mal.example', 'ok.example'),
-  categories: fc.subarray(['Command and Control', 'Malware', 'Phishing', 'Business Services']),
+// Two aggregation windows, so units often meet in a cell (the merge path); two blocked lines per allowed one.
+const rowArb = rawLineArb({
+  who: WHO,
+  seconds: 8 * 3600,
+  domains: ['c2-a.example', 'C2-B.example', 'mal.example', 'ok.example'],
+  blockedWeight: 2,
 });
-type Raw = typeof rowArb extends fc.Arbitrary<infer T> ? T : never;
+type Raw = RawLine<(typeof WHO)[number]>;
 
-const toLine = (r: Raw) =>
-  formatUmbrellaCsvLine({
-    ts: DAY + r.second * 1000,
-    identity: r.who.identity,
-    identities: [r.who.identity],
-    action: r.action,
-    queryType: 'A',
-    domain: r.domain,
-    categories: r.categories,
-    identityType: r.who.identityType,
-    identityTypes: [r.who.identityType],
-  } satisfies UmbrellaCsvRow);
+const toLine = (r: Raw) => umbrellaLine(r);
 
 describe.each(databaseKinds)('blocked summary through the store on %s', (kind) => {
   let storage: Storage;

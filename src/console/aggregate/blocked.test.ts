@@ -3,7 +3,14 @@
 // merges them, then read back for a random rule (categories, window length).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatUmbrellaCsvLine, parseUmbrellaCsv, type UmbrellaCsvRow } from '../sources/umbrella-csv.js';
+import {
+  DAY,
+  CATEGORY_LABELS as LABELS,
+  type RawLine,
+  rawLineArb,
+  umbrellaLine,
+} from '../../../test/support/umbrella-lines.js';
+import { parseUmbrellaCsv } from '../sources/umbrella-csv.js';
 import {
   BLOCKED_DOMAIN_CAPACITY,
   BlockedCells,
@@ -16,12 +23,6 @@ import { AggregateBatch } from './counts.js';
 import { SpaceSaving } from './heavy-hitters.js';
 import { MINUTE_MS } from './windows.js';
 
-const DAY = Date.UTC(2026, 2, 9);
-const LABELS: Record<string, string> = {
-  'Command and Control': 'command-and-control',
-  Malware: 'malware',
-  Phishing: 'phishing',
-};
 const IDENTITIES = [
   { identity: 'RECEPTION-PC', identityType: 'Roaming Computers' },
   { identity: 'Jane Doe (jane@example.com)', identityType: 'AD Users' },
@@ -33,32 +34,16 @@ const TYPE_KIND: Record<string, string> = {
   Networks: 'network',
 };
 
-const rowArb = fc.record({
-  who: fc.constantFrom(...IDENTITIES),
-  // Whole seconds over two days: the log's resolution.
-  second: fc.integer({ min: 0, max: 2 * 86_400 - 1 }),
-  action: fc.constantFrom('blocked' as const, 'allowed' as const),
-  domain: fc.constantFrom('c2-a.example', 'C2-B.example', 'mal.example', 'phish.example', 'ok.example'),
-  categories: fc.subarray(['Command and Control', 'Malware', 'Phishing', 'Business Services']),
+// Whole seconds over two days.
+const rowArb = rawLineArb({
+  who: IDENTITIES,
+  seconds: 2 * 86_400,
+  domains: ['c2-a.example', 'C2-B.example', 'mal.example', 'phish.example', 'ok.example'],
 });
 
-type Raw = typeof rowArb extends fc.Arbitrary<infer T> ? T : never;
+type Raw = RawLine;
 
-function line(r: Raw): string {
-  const row: UmbrellaCsvRow = {
-    ts: DAY + r.second * 1000,
-    identity: r.who.identity,
-    identities: [r.who.identity],
-    action: r.action,
-    queryType: 'A',
-    domain: r.domain,
-    categories: r.categories,
-    identityType: r.who.identityType,
-    identityTypes: [r.who.identityType],
-    orgId: '2304567',
-  };
-  return formatUmbrellaCsvLine(row, 16);
-}
+const line = (r: Raw) => umbrellaLine(r, '2304567');
 
 /** The ingest of one unit: parse its lines, aggregate them, hand back the blocked rows. */
 function unitRows(lines: readonly Raw[], windowMinutes: number): BlockedWindowRow[] {
