@@ -1,9 +1,9 @@
 // Compiles better-sqlite3's native module from its sources (the C++ binding and the SQLite
 // amalgamation its package carries) with node-gyp, against the running Node's own headers
-// (scripts/node24.sh points npm_config_nodedir at them, so nothing is downloaded). Its package also
-// ships ready-made binaries; Parasol builds native code from source instead, and better-sqlite3 loads
-// build/Release before them. npm runs this from `prepare` (every `npm install`); node-gyp comes
-// with npm. A module already built is kept while this Node can load it (a module built for another
+// (scripts/node24.sh points npm_config_nodedir at them, so nothing is downloaded). Its own install
+// script first tries to download a prebuilt binary; package.json's allowScripts denies that script,
+// and this one builds from source instead (better-sqlite3 loads build/Release). npm runs it from
+// `prepare` (every `npm install`); node-gyp comes with npm. A module already built is kept while this Node can load it (a module built for another
 // Node's ABI is rebuilt; `--force` rebuilds anyway).
 //   node scripts/build-sqlite.mjs [--force]
 import { spawnSync } from 'node:child_process';
